@@ -1,0 +1,86 @@
+# bqskit-mpi build, test and demo entry points.
+# The README's two set-up commands are `make demo` and `make test`.
+
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+APT_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev pkg-config \
+                slurm-wlm munge slurm-wlm-torque python3-pip python3-venv
+FUZZTIME ?= 60s
+# Heavy acceptance tests (whole-circuit compiles) run without -race; they are
+# selected with the `heavy` build tag.
+HEAVY_TIMEOUT ?= 30m
+
+export OMPI_ALLOW_RUN_AS_ROOT := 1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
+export OMPI_MCA_mpi_yield_when_idle := 1
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: all setup build test test-unit test-heavy test-python vet fmt-check fuzz \
+        bench bench-runtime demo clean
+
+all: build
+
+## setup: install the Debian packages the project needs, only when missing.
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "setup: all system packages present"; exit 0; fi; \
+	echo "setup: installing:$$missing"; \
+	if ! command -v apt-get >/dev/null; then echo "setup: apt-get not found; install these packages by hand:$$missing" >&2; exit 1; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "setup: need root to install:$$missing (run 'sudo make setup' or install them by hand)" >&2; exit 1; fi; \
+	fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	  || { echo "setup: apt-get install failed for:$$missing" >&2; exit 1; }
+
+## build: every command into ./bin
+build: setup
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+test-unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-heavy: build
+	$(GO) test -tags heavy -count=1 -timeout $(HEAVY_TIMEOUT) -run 'Heavy' ./...
+
+test-python: build
+	@if [ -d python ]; then \
+	  python3 -m venv --system-site-packages .venv-test >/dev/null && \
+	  .venv-test/bin/pip install -q pytest ./python && \
+	  BQSKIT_MPI_BIN=$(BIN) .venv-test/bin/python -m pytest -q python/tests; \
+	else echo "test-python: no python/ package yet"; fi
+
+## test: everything CI runs
+test: setup vet fmt-check build test-unit test-heavy test-python
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz: setup
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz: $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchmem ./linalg/ ./circuit/
+
+bench-runtime: build
+	$(GO) run ./bench/runtime
+
+demo: build
+	./scripts/demo.sh
+
+clean:
+	rm -rf $(BIN) .venv-test
