@@ -16,7 +16,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export OMPI_MCA_mpi_yield_when_idle := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: all setup build test test-unit test-heavy test-python vet fmt-check fuzz \
+.PHONY: all setup build test test-unit test-heavy test-python test-jobs vet fmt-check fuzz \
         bench bench-runtime demo clean
 
 all: build
@@ -61,8 +61,13 @@ test-python: build
 	  BQSKIT_MPI_BIN=$(BIN) .venv-test/bin/python -m pytest -q python/tests; \
 	else echo "test-python: no python/ package yet"; fi
 
+## test-jobs: the Slurm and PBS templates on a private single-node Slurm (needs root)
+test-jobs: build
+	@if [ "$$(id -u)" != 0 ]; then echo "test-jobs: skipped: the private Slurm needs root" ; \
+	else jobs/testcluster/test-jobs.sh $(BIN) ../shared/circuits/bqskit/qft5.qasm; fi
+
 ## test: everything CI runs
-test: setup vet fmt-check build test-unit test-heavy test-python
+test: setup vet fmt-check build test-unit test-heavy test-python test-jobs
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz: setup

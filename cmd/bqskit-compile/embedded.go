@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/bqskit-mpi/bqskit-mpi/compiler"
+	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+)
+
+// newLogger logs to stderr at debug level with -v, else only errors.
+func newLogger(verbose bool, stderr io.Writer) *zap.Logger {
+	level := zapcore.ErrorLevel
+	if verbose {
+		level = zapcore.DebugLevel
+	}
+	enc := zap.NewDevelopmentEncoderConfig()
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(stderr), level)
+	return zap.New(core).Named("bqskit-compile")
+}
+
+// runEmbedded runs the compile task on an embedded runtime (one manager,
+// o.workers workers of one slot each) in this process, forwarding progress
+// to progress and, with -v, the tasks' log records to stderr.
+func runEmbedded(ctx context.Context, o *options, req compiler.Request, stderr io.Writer, progress func(done, total int)) (compiler.Result, error) {
+	log := newLogger(o.verbose, stderr)
+	defer log.Sync() //nolint:errcheck // nothing to do about a failed stderr sync
+	reg := hierarchy.NewRegistry()
+	if err := compiler.Register(reg); err != nil {
+		return compiler.Result{}, err
+	}
+	rt, err := hierarchy.StartEmbedded(ctx, hierarchy.EmbeddedConfig{
+		Managers: 1, Workers: o.workers, Slots: 1, Registry: reg, Logger: log.Named("runtime"),
+	})
+	if err != nil {
+		return compiler.Result{}, err
+	}
+	defer rt.Stop() //nolint:errcheck // the result is already decided; Stop only waits
+	args, err := compiler.EncodeRequest(req)
+	if err != nil {
+		return compiler.Result{}, err
+	}
+	level := zapcore.WarnLevel
+	if o.verbose {
+		level = zapcore.DebugLevel
+	}
+	sess := rt.OpenSession()
+	id, err := rt.Submit(sess, compiler.TaskCompile, args, level)
+	if err != nil {
+		return compiler.Result{}, err
+	}
+	sub, err := rt.Subscribe(id)
+	if err != nil {
+		return compiler.Result{}, err
+	}
+	evCtx, stopEvents := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tasks := log.Named("task")
+		for {
+			ev, err := sub.Next(evCtx)
+			if err != nil {
+				return
+			}
+			switch ev.Kind {
+			case hierarchy.EventProgress:
+				progress(int(ev.Done), int(ev.Total))
+			case hierarchy.EventLog:
+				if ce := tasks.Check(ev.Level, ev.Message); ce != nil {
+					ce.Write()
+				}
+			}
+		}
+	}()
+	raw, err := rt.Result(ctx, id)
+	if ctx.Err() != nil {
+		_ = rt.Cancel(id)
+	}
+	// Events end by themselves once the task is final; stopping the
+	// reader covers a cancelled context.
+	if err != nil {
+		stopEvents()
+	}
+	wg.Wait()
+	stopEvents()
+	if err != nil {
+		var te *hierarchy.TaskError
+		if errors.As(err, &te) {
+			return compiler.Result{}, fmt.Errorf("compilation failed: %s", te.Msg)
+		}
+		return compiler.Result{}, err
+	}
+	return compiler.DecodeResult(raw)
+}

@@ -1,0 +1,222 @@
+// Command bqskit-compile compiles an OpenQASM 2.0 circuit (or synthesizes a
+// unitary from a NumPy .npy file) to the gate set {CX, U3} on an embedded
+// runtime in this process, and prints circuit summaries with --info.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/bqskit-mpi/bqskit-mpi/compiler"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // compilation failed, or --verify found too large a cost
+	exitUsage   = 2 // bad flags or input
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// options are the parsed command line; the remote (--ip) path reuses them.
+type options struct {
+	input     string
+	output    string
+	info      string
+	level     int
+	seed      uint64
+	workers   int
+	blockSize int
+	workflow  string
+	jsonPath  string
+	verify    bool
+	maxCost   float64
+	verbose   bool
+	progress  bool // show a progress bar (stderr is a terminal)
+	cpuProf   string
+	help      bool
+	set       func(name string) bool
+}
+
+// usageError is an error in the command line or the input: exit 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("bqskit-compile", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVarP(&o.output, "output", "o", "", "write the compiled circuit (OpenQASM 2.0) to this file instead of standard output")
+	fs.StringVar(&o.info, "info", "", "print a one-line JSON summary of this QASM file (qubits, gates, two_qubit_gates, depth, gate_counts) and exit")
+	fs.IntVarP(&o.level, "optimization-level", "O", 1, "optimization level 1, 2 or 3 (BQSKit's levels; higher is slower and better)")
+	fs.Uint64Var(&o.seed, "seed", 0, "random seed; the same input, level and seed give the same output whatever the worker count")
+	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "worker goroutines of the embedded runtime")
+	fs.IntVar(&o.blockSize, "block-size", 3, "partition block size in qubits (2 to 8)")
+	fs.StringVar(&o.workflow, "workflow", "", "JSON file with a workflow (an array of pass objects) to run instead of a level")
+	fs.StringVar(&o.jsonPath, "json", "", "write statistics as JSON to this file (input and output summaries, seconds, workers, level, seed, cost, distance)")
+	fs.BoolVar(&o.verify, "verify", false, "check the output against the input: cost 1-|Tr(U_in^† U_out)|/N (exact up to 10 qubits, else 8 random states; at most 28 qubits); exit 1 when above --max-cost")
+	fs.Float64Var(&o.maxCost, "max-cost", 0, "largest cost --verify accepts (default: 2 x 1e-8 x accepted removals and replacements, at least 1e-7)")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log the compilation's progress to standard error")
+	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the compilation to this file (read it with go tool pprof)")
+	fs.BoolVarP(&o.help, "help", "h", false, "show this help and exit")
+	fs.SortFlags = false
+	// pflag would print the whole usage on every parse error; run prints
+	// the error itself and the usage only for --help.
+	fs.Usage = func() {}
+	return fs
+}
+
+// printUsage writes the help text.
+func printUsage(fs *pflag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, `Usage:
+  bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
+                 [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]] [-v]
+  bqskit-compile --info FILE.qasm
+
+INPUT is an OpenQASM 2.0 file, or a NumPy .npy file holding a 2^n x 2^n complex128
+unitary (n <= 4), which is synthesized into cx and u3 gates. The compilation runs on
+an embedded runtime (workers as goroutines) in this process.
+
+A workflow file is a JSON array of pass objects, e.g.
+  [{"pass": "retarget"}, {"pass": "quick_partition", "block_size": 3},
+   {"pass": "for_each_block", "workflow": [{"pass": "fill_u3"},
+     {"pass": "scanning_gate_removal", "two_qubit_only": true}, {"pass": "single_qubit_fusion"}]},
+   {"pass": "unfold"}, {"pass": "single_qubit_fusion"}]
+Passes: `+strings.Join(compiler.PassNames(), ", ")+`.
+
+Exit status: 0 success; 1 compilation failed or --verify exceeded --max-cost;
+2 bad command line or unreadable input.
+
+Flags:
+`)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// parseArgs parses the command line into options.
+func parseArgs(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := newFlagSet(o, stderr)
+	if err := fs.Parse(args); err != nil {
+		return nil, usageError{err}
+	}
+	if o.help {
+		printUsage(fs, stderr)
+		return nil, pflag.ErrHelp
+	}
+	o.set = func(name string) bool { return fs.Changed(name) }
+	if o.info != "" {
+		if fs.NArg() > 0 {
+			return nil, usageError{fmt.Errorf("--info takes one file; unexpected argument %q", fs.Arg(0))}
+		}
+		return o, nil
+	}
+	switch fs.NArg() {
+	case 0:
+		return nil, usageError{errors.New("missing INPUT file (see --help)")}
+	case 1:
+		o.input = fs.Arg(0)
+	default:
+		return nil, usageError{fmt.Errorf("one INPUT file expected, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))}
+	}
+	if o.level < 1 || o.level > 3 {
+		return nil, usageError{fmt.Errorf("--optimization-level: want 1, 2 or 3, got %d", o.level)}
+	}
+	if o.blockSize < 2 || o.blockSize > 8 {
+		return nil, usageError{fmt.Errorf("--block-size: want an integer from 2 to 8, got %d", o.blockSize)}
+	}
+	if o.workers < 1 {
+		return nil, usageError{fmt.Errorf("--workers: want at least 1, got %d", o.workers)}
+	}
+	if o.maxCost < 0 || o.maxCost != o.maxCost {
+		return nil, usageError{fmt.Errorf("--max-cost: want a non-negative number, got %v", o.maxCost)}
+	}
+	if o.workflow != "" && fs.Changed("optimization-level") {
+		return nil, usageError{errors.New("--workflow and --optimization-level are exclusive")}
+	}
+	return o, nil
+}
+
+// run is the whole command; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args, stderr)
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bqskit-compile: %v (see --help)\n", err)
+		return exitUsage
+	}
+	if o.info != "" {
+		err = printInfo(o.info, stdout)
+	} else {
+		o.progress = isTerminal(stderr) && !o.verbose
+		err = withProfile(o.cpuProf, func() error { return compileLocal(ctx, o, stdout, stderr) })
+	}
+	return report(err, stderr)
+}
+
+// report prints err (if any) once and maps it to an exit status.
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "bqskit-compile: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// withProfile runs f under the CPU profiler when path is set.
+func withProfile(path string, f func() error) error {
+	if path == "" {
+		return f()
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return usageError{fmt.Errorf("--cpuprofile: %w", err)}
+	}
+	if err := pprof.StartCPUProfile(file); err != nil {
+		file.Close()
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	err = f()
+	pprof.StopCPUProfile()
+	if cerr := file.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("--cpuprofile: %w", cerr)
+	}
+	return err
+}
+
+// writeJSON writes v as one line of JSON to path.
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("--json: %w", err)
+	}
+	return nil
+}

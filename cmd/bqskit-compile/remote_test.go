@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/service"
+)
+
+// startRemoteServer runs an embedded runtime behind a gateway on a
+// loopback port and returns its address and token file.
+func startRemoteServer(t *testing.T) (addr, tokenFile string) {
+	t.Helper()
+	tokenFile = filepath.Join(t.TempDir(), "token")
+	tok, _, _, err := gateway.ServerToken(tokenFile, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.StartEmbedded(context.Background(), service.EmbeddedConfig{Workers: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := gateway.New(gateway.Config{Token: tok}, svc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- gw.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		if err := svc.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return ln.Addr().String(), tokenFile
+}
+
+func statsWithout(t *testing.T, path string, drop ...string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range drop {
+		delete(m, k)
+	}
+	return m
+}
+
+// TestRemoteMatchesLocal: --ip gives the same circuit and statistics as
+// the embedded runtime for the same flags and seed.
+func TestRemoteMatchesLocal(t *testing.T) {
+	addr, tokenFile := startRemoteServer(t)
+	in := writeFile(t, "small.qasm", smallQASM)
+	dir := t.TempDir()
+	var outs [2]string
+	var stats [2]map[string]any
+	for i, remote := range []bool{false, true} {
+		jsonPath := filepath.Join(dir, []string{"local.json", "remote.json"}[i])
+		o, err := parseArgs([]string{in, "--seed", "11", "-O", "2", "--json", jsonPath, "--verify"}, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if remote {
+			err = compileRemote(context.Background(), o, &remoteOptions{ip: addr, tokenFile: tokenFile}, &stdout, &stderr)
+		} else {
+			err = compileLocal(context.Background(), o, &stdout, &stderr)
+		}
+		if err != nil {
+			t.Fatalf("remote=%v: %v\n%s", remote, err, stderr.String())
+		}
+		outs[i] = stdout.String()
+		stats[i] = statsWithout(t, jsonPath, "seconds")
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("remote circuit differs from local:\nlocal:\n%s\nremote:\n%s", outs[0], outs[1])
+	}
+	a, _ := json.Marshal(stats[0])
+	b, _ := json.Marshal(stats[1])
+	if !bytes.Equal(a, b) {
+		t.Errorf("statistics differ:\nlocal  %s\nremote %s", a, b)
+	}
+}
+
+func TestRemoteErrors(t *testing.T) {
+	addr, _ := startRemoteServer(t)
+	in := writeFile(t, "small.qasm", smallQASM)
+	o, err := parseArgs([]string{in}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	wrong := writeFile(t, "token", "0123\n")
+	err = compileRemote(context.Background(), o, &remoteOptions{ip: addr, tokenFile: wrong}, &stdout, &stderr)
+	if !errors.Is(err, gateway.ErrAuth) {
+		t.Errorf("wrong token: %v", err)
+	}
+	err = compileRemote(context.Background(), o, &remoteOptions{ip: "host:notaport"}, &stdout, &stderr)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--ip") {
+		t.Errorf("bad address: %v", err)
+	}
+}

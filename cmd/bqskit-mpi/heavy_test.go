@@ -1,0 +1,152 @@
+//go:build heavy
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bqskit-mpi/bqskit-mpi/client"
+	"github.com/bqskit-mpi/bqskit-mpi/compiler"
+	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/service"
+)
+
+func circuitPath(name string) string {
+	return filepath.Join("..", "..", "..", "shared", "circuits", "bqskit", name)
+}
+
+func qft5Request(t *testing.T) *gateway.SubmitRequest {
+	t.Helper()
+	src, err := os.ReadFile(circuitPath("qft5.qasm"))
+	if err != nil {
+		t.Skipf("benchmark circuits not found: %v", err)
+	}
+	seed := uint64(11)
+	return &gateway.SubmitRequest{QASM: string(src), Filename: "qft5.qasm", OptimizationLevel: 2, Seed: &seed}
+}
+
+// embeddedResult compiles req on an embedded runtime behind an in-process
+// gateway, through the same client.
+func embeddedResult(t *testing.T, req *gateway.SubmitRequest) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := service.StartEmbedded(ctx, service.EmbeddedConfig{Workers: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+	gw, err := gateway.New(gateway.Config{NoAuth: true}, svc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	c, err := client.Dial(ctxTimeout(t, 30*time.Second), ln.Addr().String(), client.WithNoToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.Compile(ctxTimeout(t, 10*time.Minute), req)
+	if err != nil {
+		t.Fatalf("embedded compile: %v", err)
+	}
+	return res.QASM
+}
+
+func TestHeavyMPICompileQFT5(t *testing.T) {
+	req := qft5Request(t)
+	want := embeddedResult(t, req)
+	in, err := qasm.Parse("qft5.qasm", []byte(req.QASM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		n    int
+		args []string
+	}{{2, nil}, {4, nil}, {8, []string{"--fanout", "2"}}} {
+		t.Run(fmt.Sprintf("n%d%v", tc.n, tc.args), func(t *testing.T) {
+			j := startJob(t, tc.n, tc.args...)
+			c, err := client.Dial(ctxTimeout(t, 30*time.Second), j.address(), client.WithNoToken())
+			if err != nil {
+				t.Fatalf("client: %v\n%s", err, j.out)
+			}
+			defer c.Close()
+			start := time.Now()
+			res, err := c.Compile(ctxTimeout(t, 10*time.Minute), req)
+			if err != nil {
+				t.Fatalf("compile: %v\n%s", err, j.out)
+			}
+			t.Logf("%d ranks: compiled in %v", tc.n, time.Since(start))
+			if res.QASM != want {
+				t.Errorf("MPI result differs from the embedded result for the same seed:\nMPI:\n%s\nembedded:\n%s", res.QASM, want)
+			}
+			out, err := qasm.Parse("result.qasm", []byte(res.QASM))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := compiler.Verify(in, out, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Cost > 1e-6 {
+				t.Errorf("result cost %g against the input, want <= 1e-6", v.Cost)
+			}
+			j.checkCleanExit(j.signal0(syscall.SIGINT))
+		})
+	}
+}
+
+// TestHeavyMPIShutdownDuringCompile: SIGINT to rank 0 while a compile runs:
+// the client hears "server shutting down", mpirun exits 0 within 5 s and
+// no rank is left.
+func TestHeavyMPIShutdownDuringCompile(t *testing.T) {
+	src, err := os.ReadFile(circuitPath("qaoa12.qasm"))
+	if err != nil {
+		t.Skipf("benchmark circuits not found: %v", err)
+	}
+	seed := uint64(3)
+	req := &gateway.SubmitRequest{QASM: string(src), Filename: "qaoa12.qasm", OptimizationLevel: 3, Seed: &seed}
+	j := startJob(t, 4)
+	c, err := client.Dial(ctxTimeout(t, 30*time.Second), j.address(), client.WithNoToken())
+	if err != nil {
+		t.Fatalf("client: %v\n%s", err, j.out)
+	}
+	defer c.Close()
+	ctx := ctxTimeout(t, 2*time.Minute)
+	id, err := c.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		st, err := c.Status(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == gateway.StatusRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // inside the compile (it runs for many seconds)
+	since := j.signal0(syscall.SIGINT)
+	_, err = c.Result(ctx, id)
+	if !errors.Is(err, gateway.ErrShuttingDown) {
+		t.Errorf("Result error %v, want server shutting down", err)
+	}
+	j.checkCleanExit(since)
+}

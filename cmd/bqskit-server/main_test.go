@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bqskit-mpi/bqskit-mpi/client"
+	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is a goroutine-safe stderr.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServer runs the command in this process and returns its address
+// once the address file appears.
+func startServer(t *testing.T, args ...string) (addr string, stop func() int, stderr *syncBuffer) {
+	t.Helper()
+	dir := t.TempDir()
+	addrFile := filepath.Join(dir, "address")
+	args = append([]string{"--bind", "127.0.0.1", "--port", "0", "--address-file", addrFile}, args...)
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr = &syncBuffer{}
+	codec := make(chan int, 1)
+	go func() { codec <- run(ctx, args, stderr) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
+			if !bytes.HasSuffix(b, []byte("\n")) || bytes.Count(b, []byte("\n")) != 1 {
+				t.Fatalf("address file %q is not one line", b)
+			}
+			addr = strings.TrimSpace(string(b))
+			break
+		}
+		select {
+		case code := <-codec:
+			cancel()
+			t.Fatalf("server exited with %d:\n%s", code, stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatal("no address file")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var once sync.Once
+	code := 0
+	stop = func() int {
+		once.Do(func() {
+			cancel()
+			code = <-codec
+			if _, err := os.Stat(addrFile); !os.IsNotExist(err) {
+				t.Errorf("address file left behind after exit: %v", err)
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stop, stderr
+}
+
+func TestServeCompileAndStop(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "cfg", "token")
+	t.Setenv(gateway.TokenEnv, "")
+	addr, stop, stderr := startServer(t, "--workers", "2", "--token-file", tokenFile)
+	st, err := os.Stat(tokenFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("token file: %v %v", st, err)
+	}
+	ctx := context.Background()
+	c, err := client.Dial(ctx, addr, client.WithTokenFile(tokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\ncx q[0],q[1];\n"
+	res, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.QASM, "OPENQASM 2.0;") || !strings.Contains(res.QASM, "qreg q[2];") {
+		t.Errorf("result is not the compiled circuit:\n%s", res.QASM)
+	}
+	// Wrong token, from another client.
+	if _, err := client.Dial(ctx, addr, client.WithToken("nope")); err == nil || !strings.Contains(err.Error(), "wrong token") {
+		t.Errorf("wrong token: %v", err)
+	}
+	// Stopping with a task in flight: the client learns of the shutdown.
+	if _, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: src}); err != nil {
+		t.Fatal(err)
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit status %d:\n%s", code, stderr)
+	}
+	<-c.Done()
+	if !errors.Is(c.Err(), gateway.ErrShuttingDown) {
+		t.Errorf("client's error after shutdown: %v", c.Err())
+	}
+	c.Close()
+	if !strings.Contains(stderr.String(), "serving clients on "+addr) {
+		t.Errorf("no start-up line in:\n%s", stderr)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--help"}, exitOK, "--address-file"},
+		{[]string{"--workers", "0"}, exitUsage, "--workers"},
+		{[]string{"--no-auth"}, exitUsage, "--no-auth needs --bind 127.0.0.1"},
+		{[]string{"--no-auth", "--bind", "0.0.0.0"}, exitUsage, "--no-auth needs"},
+		{[]string{"10.0.0.1:7473"}, exitUsage, "no manager addresses"},
+		{[]string{"--log-format", "xml"}, exitUsage, "--log-format"},
+		{[]string{"--port", "70000"}, exitUsage, "--port"},
+		{[]string{"--bogus"}, exitUsage, "see --help"},
+	}
+	for _, tc := range tests {
+		var stderr bytes.Buffer
+		code := run(context.Background(), tc.args, &stderr)
+		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, want %d; stderr:\n%s", tc.args, code, tc.code, stderr.String())
+		}
+	}
+}
+
+func TestNoAuthLoopback(t *testing.T) {
+	addr, stop, _ := startServer(t, "--workers", "1", "--no-auth")
+	c, err := client.Dial(context.Background(), addr, client.WithNoToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+}

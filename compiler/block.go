@@ -1,0 +1,180 @@
+package compiler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/bqskit-mpi/bqskit-mpi/circuit"
+	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
+)
+
+// blockPass runs one pass that works on a whole (small or block) circuit.
+// target is the unitary the circuit must keep (nil: the circuit's own,
+// computed when a pass needs it). It returns the new circuit and the number
+// of accepted removals and replacements.
+func (e *engine) blockPass(ctx context.Context, p Pass, c *circuit.Circuit, target *linalg.Matrix, seed uint64) (*circuit.Circuit, int, error) {
+	switch p.Name {
+	case PassRetarget:
+		r, err := Retarget(c)
+		return r, 0, err
+	case PassFillU3:
+		return FillU3(c), 0, nil
+	case PassSingleQubitFusion:
+		return FuseSingleQubit(c), 0, nil
+	case PassScanningGateRemoval:
+		if target == nil {
+			if c.NumQubits() > MaxTopLevelScanQubits {
+				return nil, 0, fmt.Errorf("%w: scanning_gate_removal on a whole %d-qubit circuit (at most %d; use it inside for_each_block)",
+					ErrUnsupported, c.NumQubits(), MaxTopLevelScanQubits)
+			}
+			u := Unitary(c)
+			target = &u
+		}
+		return scanningGateRemoval(ctx, e.inst, c, *target, p, seed)
+	case PassSynthesize:
+		if target == nil {
+			u := Unitary(c)
+			target = &u
+		}
+		// Inside a block, a result is only kept when it has fewer two-qubit
+		// gates (see forEachBlock), so the search stops below the block's
+		// current count; a block without two-qubit gates has nothing to gain.
+		maxLayers := 0
+		if c.Len() > 0 {
+			m, _ := gateCounts(c.Ops())
+			if m == 0 {
+				return c, 0, nil
+			}
+			maxLayers = max(m-1, 1)
+		}
+		r, err := e.synth(ctx, *target, p, seed, maxLayers)
+		switch {
+		case errors.Is(err, synthesis.ErrNotReached) && c.Len() > 0:
+			// Keep the block as it was: the search found nothing within ε.
+			e.log.Debug("synthesis did not reach the threshold; block kept", zap.Error(err))
+			return c, 0, nil
+		case err != nil:
+			return nil, 0, err
+		}
+		return r, 1, nil
+	case PassWhileChanging:
+		iters := p.MaxIterations
+		if iters == 0 {
+			iters = DefaultLoopIters
+		}
+		total := 0
+		for it := 0; it < iters; it++ {
+			next, acc, err := e.blockWorkflow(ctx, p.Workflow, c, target, mix(seed, uint64(it)))
+			if err != nil {
+				return nil, 0, err
+			}
+			total += acc
+			same := sameOps(c, next)
+			c = next
+			if same {
+				break
+			}
+		}
+		return c, total, nil
+	}
+	return nil, 0, fmt.Errorf("%w: pass %q cannot run on a block", ErrWorkflow, p.Name)
+}
+
+// blockWorkflow runs block passes in order.
+func (e *engine) blockWorkflow(ctx context.Context, passes []Pass, c *circuit.Circuit, target *linalg.Matrix, seed uint64) (*circuit.Circuit, int, error) {
+	total := 0
+	for i, p := range passes {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		next, acc, err := e.blockPass(ctx, p, c, target, mix(seed, uint64(i)))
+		if err != nil {
+			return nil, 0, err
+		}
+		c = next
+		total += acc
+	}
+	return c, total, nil
+}
+
+// scanningGateRemoval tries, from left to right, to remove each gate (each
+// multi-qubit gate with TwoQubitOnly), re-instantiating the rest from fresh
+// random starts against target; a removal is kept when the cost is below
+// the pass's threshold. It returns the circuit and the number of removals.
+func scanningGateRemoval(ctx context.Context, inst instantiator, c *circuit.Circuit, target linalg.Matrix, p Pass, seed uint64) (*circuit.Circuit, int, error) {
+	eps := epsilonOf(p)
+	ms := max(p.Multistarts, 1)
+	cur := c.Clone()
+	removed := 0
+	attempt := uint64(0)
+	for i := 0; i < cur.Len(); {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		op := cur.Op(i)
+		if isDirective(op.Gate) || (p.TwoQubitOnly && len(op.Qubits) < 2) {
+			i++
+			continue
+		}
+		trial := cur.Clone()
+		trial.Remove(i)
+		attempt++
+		var params []float64
+		var cost float64
+		if trial.NumParams() == 0 {
+			cost = linalg.Cost(target, Unitary(trial))
+		} else {
+			var err error
+			params, cost, err = inst(ctx, trial, target, mix(seed, attempt), ms, eps)
+			if err != nil {
+				return nil, 0, err
+			}
+		}
+		if cost < eps {
+			if params != nil {
+				trial.SetParams(params)
+			}
+			cur = trial
+			removed++
+			continue
+		}
+		i++
+	}
+	return cur, removed, nil
+}
+
+// runBlockTask is the per-block task: it decodes the block, runs its
+// workflow against the block's own unitary and reports the result.
+func (e *engine) runBlockTask(ctx context.Context, raw []byte) ([]byte, error) {
+	var a blockArgs
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("%w: block arguments: %v", ErrRequest, err)
+	}
+	if a.Circuit.N > MaxBlockSize {
+		return nil, fmt.Errorf("%w: block of %d qubits (at most %d)", ErrRequest, a.Circuit.N, MaxBlockSize)
+	}
+	if _, err := validate("workflow", a.Workflow, scopeBlock, false); err != nil {
+		return nil, err
+	}
+	c, err := fromWire(a.Circuit)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	target := Unitary(c)
+	nc, acc, err := e.blockWorkflow(ctx, a.Workflow, c, &target, a.Seed)
+	if err != nil {
+		return nil, err
+	}
+	d := 0.0
+	if acc > 0 {
+		d = linalg.Distance(target, Unitary(nc))
+	}
+	return json.Marshal(blockResult{Circuit: toWire(nc), Accepted: acc, Distance: d, Seconds: time.Since(start).Seconds()})
+}

@@ -1,0 +1,214 @@
+package compiler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/bqskit-mpi/bqskit-mpi/circuit"
+	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
+)
+
+// Task names the compiler registers.
+const (
+	// TaskCompile is the root task: args an encoded Request, result an
+	// encoded Result.
+	TaskCompile = "compiler.compile"
+	// TaskBlock runs one block's workflow (for_each_block's unit of work).
+	TaskBlock = "compiler.block"
+	// TaskInstantiate runs one batch item of a search's successor
+	// instantiations (QSearch/LEAP's unit of work).
+	TaskInstantiate = "compiler.instantiate"
+)
+
+// MaxUnitaryQubits is the widest unitary input the compiler synthesizes.
+const MaxUnitaryQubits = 4
+
+// Request is what a client submits to the compile task. Exactly one of
+// QASM and Unitary is set; Workflow (JSON, see ParseWorkflow) overrides
+// OptimizationLevel when present.
+type Request struct {
+	// QASM is the OpenQASM 2.0 source of the input circuit.
+	QASM string `json:"qasm,omitempty"`
+	// Name is used in error messages (e.g. the input file name).
+	Name string `json:"name,omitempty"`
+	// Unitary is the bytes of a NumPy .npy file holding a 2^n x 2^n
+	// complex128 unitary (base64 in JSON).
+	Unitary []byte `json:"unitary,omitempty"`
+	// OptimizationLevel is 1, 2 or 3 (0 means 1).
+	OptimizationLevel int `json:"optimization_level,omitempty"`
+	// Workflow is a JSON array of pass objects.
+	Workflow json.RawMessage `json:"workflow,omitempty"`
+	// Seed makes the result reproducible.
+	Seed uint64 `json:"seed"`
+	// BlockSize is the partition block size (0 means 3).
+	BlockSize int `json:"block_size,omitempty"`
+	// RequestData asks for PassData in the result.
+	RequestData bool `json:"request_data,omitempty"`
+}
+
+// Result is the compile task's result.
+type Result struct {
+	// QASM is the compiled circuit (gates cx and u3 only, plus directives).
+	QASM string `json:"qasm"`
+	// Data is present when the request asked for it.
+	Data *PassData `json:"data,omitempty"`
+}
+
+// EncodeRequest and DecodeRequest convert a Request to and from the bytes
+// the compile task takes.
+func EncodeRequest(r Request) ([]byte, error) { return json.Marshal(r) }
+
+// DecodeRequest decodes and validates a request's options (not its circuit).
+func DecodeRequest(b []byte) (Request, error) {
+	var r Request
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return Request{}, fmt.Errorf("%w: %v", ErrRequest, err)
+	}
+	return r, nil
+}
+
+// EncodeResult and DecodeResult convert a Result to and from bytes.
+func EncodeResult(r Result) ([]byte, error) { return json.Marshal(r) }
+
+// DecodeResult decodes a Result.
+func DecodeResult(b []byte) (Result, error) {
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Result{}, fmt.Errorf("%w: result: %v", ErrRequest, err)
+	}
+	return r, nil
+}
+
+// Plan is a validated request: the input and the workflow to run.
+type Plan struct {
+	Circuit   *circuit.Circuit // circuit input, or nil
+	Target    *linalg.Matrix   // unitary input, or nil
+	Workflow  []Pass
+	Seed      uint64
+	BlockSize int
+}
+
+// NewPlan validates a request: level and block size ranges, the workflow,
+// and the input (QASM parse errors name file, line and column; unitary
+// errors come from unitaryio). Errors wrap ErrBadParam, ErrWorkflow,
+// ErrRequest or the input package's sentinel.
+func NewPlan(r Request) (*Plan, error) {
+	level := r.OptimizationLevel
+	if level == 0 {
+		level = 1
+	}
+	if level < 1 || level > 3 {
+		return nil, fmt.Errorf("%w: optimization_level: want 1, 2 or 3, got %d", ErrBadParam, r.OptimizationLevel)
+	}
+	bs := r.BlockSize
+	if bs == 0 {
+		bs = 3
+	}
+	if bs < MinBlockSize || bs > MaxBlockSize {
+		return nil, fmt.Errorf("%w: block_size: want an integer in [%d, %d], got %d", ErrBadParam, MinBlockSize, MaxBlockSize, r.BlockSize)
+	}
+	p := &Plan{Seed: r.Seed, BlockSize: bs}
+	switch {
+	case r.QASM != "" && len(r.Unitary) > 0:
+		return nil, fmt.Errorf("%w: give either qasm or unitary, not both", ErrRequest)
+	case len(r.Unitary) > 0:
+		name := r.Name
+		if name == "" {
+			name = "unitary.npy"
+		}
+		u, err := unitaryio.Read(name, bytes.NewReader(r.Unitary))
+		if err != nil {
+			return nil, err
+		}
+		n := bits.Len(uint(u.Rows)) - 1
+		if n < 1 || n > MaxUnitaryQubits {
+			return nil, fmt.Errorf("%w: unitary: %d qubits (the compiler synthesizes 1 to %d)", ErrUnsupported, n, MaxUnitaryQubits)
+		}
+		p.Target = &u
+	case r.QASM != "":
+		name := r.Name
+		if name == "" {
+			name = "input.qasm"
+		}
+		c, err := qasm.Parse(name, []byte(r.QASM))
+		if err != nil {
+			return nil, err
+		}
+		p.Circuit = c
+	default:
+		return nil, fmt.Errorf("%w: qasm: no input circuit or unitary", ErrRequest)
+	}
+	var err error
+	switch {
+	case len(r.Workflow) > 0:
+		p.Workflow, err = ParseWorkflow(r.Workflow)
+		if err == nil && p.Target != nil {
+			err = ValidateUnitaryWorkflow(p.Workflow)
+		}
+	case p.Target != nil:
+		p.Workflow, err = UnitaryLevel(level)
+	default:
+		p.Workflow, err = Level(level, bs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Run executes the plan on exec. progress, when not nil, receives
+// (blocks done, blocks total) as for_each_block passes advance.
+func (p *Plan) Run(ctx context.Context, exec Executor, log *zap.Logger, progress func(done, total int)) (*circuit.Circuit, *PassData, error) {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	e := newEngine(exec, p.Seed, p.BlockSize, log)
+	e.progress = progress
+	e.data.Epsilon = workflowEpsilon(p.Workflow)
+	start := time.Now()
+	if p.Target != nil {
+		n := bits.Len(uint(p.Target.Rows)) - 1
+		c, acc, err := e.blockWorkflow(ctx, p.Workflow, circuit.New(n), p.Target, p.Seed)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.data.Accepted = acc
+		e.data.ErrorBound = linalg.Distance(*p.Target, Unitary(c))
+		e.record("unitary", c, start)
+		return c, e.data, nil
+	}
+	e.record("input", p.Circuit, start)
+	c, err := e.run(ctx, p.Workflow, p.Circuit)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, e.data, nil
+}
+
+// Compile runs a request end to end on exec and returns the encoded-ready
+// Result (PassData only when requested).
+func Compile(ctx context.Context, r Request, exec Executor, log *zap.Logger, progress func(done, total int)) (Result, error) {
+	p, err := NewPlan(r)
+	if err != nil {
+		return Result{}, err
+	}
+	c, data, err := p.Run(ctx, exec, log, progress)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{QASM: qasm.Format(c)}
+	if r.RequestData {
+		res.Data = data
+	}
+	return res, nil
+}

@@ -1,0 +1,105 @@
+//go:build heavy
+
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bqskit-mpi/bqskit-mpi/circuit"
+	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+)
+
+// TestHeavyPartitionShared partitions every large shared circuit into
+// blocks of at most 3 qubits, checks the op order after unfolding, and
+// simulates the smaller ones on random states.
+func TestHeavyPartitionShared(t *testing.T) {
+	for _, name := range []string{"hub18", "adder63", "qft64", "tfim64", "mul60", "shor26", "heisenberg16"} {
+		t.Run(name, func(t *testing.T) {
+			c, p := partitionShared(t, name)
+			if c.NumQubits() <= 18 {
+				if v := verifyStatesN(c, p.Unfold(), 1, 2); v.Cost > 1e-10 {
+					t.Fatalf("unfolded cost %g", v.Cost)
+				}
+			}
+		})
+	}
+}
+
+// compileShared compiles a shared circuit on an embedded runtime with 2
+// workers and checks it: it verifies within the default bound and does not
+// add two-qubit gates. It returns the output circuit.
+func compileShared(t *testing.T, name string, level int, seed uint64) *circuit.Circuit {
+	t.Helper()
+	path := filepath.Join(sharedDir, name+".qasm")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("shared circuit %s not available: %v", path, err)
+	}
+	in, err := qasm.Parse(path, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, _ := runOnRuntimeFor(t, Request{QASM: string(src), Name: path, OptimizationLevel: level, Seed: seed, RequestData: true}, 2, 40*time.Minute)
+	el := time.Since(start)
+	out, err := qasm.Parse("out", []byte(res.QASM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Verify(in, out, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := math.Max(2*res.Data.Epsilon*float64(res.Data.Accepted), 1e-7)
+	t.Logf("%s level %d: %d -> %d two-qubit gates in %.1fs; cost %.3g (bound %.3g), distance %.3g",
+		name, level, in.TwoQubitCount(), out.TwoQubitCount(), el.Seconds(), v.Cost, bound, v.Distance)
+	if v.Cost > bound {
+		t.Errorf("%s level %d: cost %g above the default bound %g", name, level, v.Cost, bound)
+	}
+	if out.TwoQubitCount() > in.TwoQubitCount() {
+		t.Errorf("%s level %d: two-qubit count grew %d -> %d", name, level, in.TwoQubitCount(), out.TwoQubitCount())
+	}
+	return out
+}
+
+func TestHeavyHeisenberg16(t *testing.T) {
+	for _, tc := range []struct{ level, max int }{{1, 338}, {2, 322}, {3, 240}} {
+		t.Run(fmt.Sprintf("level%d", tc.level), func(t *testing.T) {
+			out := compileShared(t, "heisenberg16", tc.level, 7)
+			if got := out.TwoQubitCount(); got > tc.max {
+				t.Errorf("level %d: %d two-qubit gates, want at most %d", tc.level, got, tc.max)
+			}
+		})
+	}
+}
+
+func TestHeavySmallCircuits(t *testing.T) {
+	for _, name := range []string{"tfim4", "qft5", "grover5", "adder9", "qaoa12"} {
+		for level := 1; level <= 3; level++ {
+			t.Run(fmt.Sprintf("%s/level%d", name, level), func(t *testing.T) {
+				compileShared(t, name, level, 7)
+			})
+		}
+	}
+}
+
+// TestHeavySameOutputAnyWorkers compiles a shared circuit with 1 and 2
+// workers and requires byte-identical output.
+func TestHeavySameOutputAnyWorkers(t *testing.T) {
+	path := filepath.Join(sharedDir, "adder9.qasm")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("shared circuit %s not available: %v", path, err)
+	}
+	req := Request{QASM: string(src), OptimizationLevel: 2, Seed: 7}
+	a, _ := runOnRuntimeFor(t, req, 1, 20*time.Minute)
+	b, _ := runOnRuntimeFor(t, req, 2, 20*time.Minute)
+	if a.QASM != b.QASM {
+		t.Fatal("adder9 level 2: outputs differ between 1 and 2 workers")
+	}
+}

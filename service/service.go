@@ -1,0 +1,306 @@
+package service
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/bits"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/bqskit-mpi/bqskit-mpi/compiler"
+	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
+)
+
+// Runtime is what the service needs from the runtime's server side: one
+// session per client, in which root tasks run.
+type Runtime interface {
+	// OpenSession starts a runtime session; sink receives the log and
+	// progress events of its tasks (with the task ids Submit returned)
+	// until Close returns.
+	OpenSession(ctx context.Context, sink gateway.EventSink) (RuntimeSession, error)
+}
+
+// RuntimeSession runs the root tasks of one client.
+type RuntimeSession interface {
+	// Submit schedules the registered task name with args as a root task;
+	// level is the lowest log level forwarded to the sink.
+	Submit(ctx context.Context, name string, args []byte, level gateway.LogLevel) (string, error)
+	// Status is the task's state.
+	Status(ctx context.Context, id string) (gateway.TaskStatus, error)
+	// Result waits for the task and returns its result bytes, or its error
+	// (a cancelled task returns an error and Status reports cancelled).
+	// Callable any number of times, concurrently.
+	Result(ctx context.Context, id string) ([]byte, error)
+	// Cancel cancels the task (and its subtasks); it does not wait for
+	// running work to unwind.
+	Cancel(ctx context.Context, id string) error
+	// Close cancels unfinished tasks and releases the session's results.
+	Close() error
+}
+
+// Service implements gateway.Backend over a Runtime.
+type Service struct {
+	rt   Runtime
+	log  *zap.Logger
+	stop func() error
+}
+
+// New returns a service over rt. log may be nil.
+func New(rt Runtime, log *zap.Logger) *Service {
+	if rt == nil {
+		panic("service: nil runtime")
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Service{rt: rt, log: log}
+}
+
+// Stop stops a runtime the service started (StartEmbedded); it does
+// nothing for a runtime passed to New.
+func (s *Service) Stop() error {
+	if s.stop == nil {
+		return nil
+	}
+	return s.stop()
+}
+
+// OpenSession implements gateway.Backend.
+func (s *Service) OpenSession(ctx context.Context, info gateway.SessionInfo, sink gateway.EventSink) (gateway.Session, error) {
+	rs, err := s.rt.OpenSession(ctx, sink)
+	if err != nil {
+		return nil, fmt.Errorf("service: open runtime session: %w", err)
+	}
+	return &session{rs: rs, info: info, sink: sink, log: s.log.With(zap.Uint64("session", info.ID)),
+		tasks: make(map[string]*taskInfo)}, nil
+}
+
+type session struct {
+	rs   RuntimeSession
+	info gateway.SessionInfo
+	sink gateway.EventSink
+	log  *zap.Logger
+
+	mu    sync.Mutex
+	tasks map[string]*taskInfo
+}
+
+// taskInfo is what the service remembers of a task for its own log events.
+type taskInfo struct {
+	level    gateway.LogLevel
+	name     string
+	twoQubit int // input two-qubit gates (-1 for a unitary)
+	start    time.Time
+	reported sync.Once // logs the completion; concurrent callers wait for it
+}
+
+// CompilerRequest converts and validates a submit request: it decodes the
+// unitary, parses the circuit and the workflow, and checks the qubit
+// limit (maxQubits <= 0: no limit). Errors are *gateway.Error.
+func CompilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Request, error) {
+	if err := req.Validate(); err != nil {
+		return compiler.Request{}, err
+	}
+	cr := compiler.Request{
+		QASM:              req.QASM,
+		Name:              req.Filename,
+		OptimizationLevel: req.OptimizationLevel,
+		Workflow:          req.Workflow,
+		BlockSize:         req.BlockSize,
+		RequestData:       req.RequestData,
+	}
+	if req.Seed != nil {
+		cr.Seed = *req.Seed
+	}
+	if req.Unitary != "" {
+		b, err := base64.StdEncoding.DecodeString(req.Unitary)
+		if err != nil {
+			return cr, &gateway.Error{Code: gateway.CodeBadRequest, Field: "unitary",
+				Message: fmt.Sprintf("unitary: not standard padded base64: %v", err)}
+		}
+		cr.Unitary = b
+	}
+	plan, err := compiler.NewPlan(cr)
+	if err != nil {
+		return cr, planError(err)
+	}
+	n := 0
+	switch {
+	case plan.Circuit != nil:
+		n = plan.Circuit.NumQubits()
+	case plan.Target != nil:
+		n = bits.Len(uint(plan.Target.Rows)) - 1
+	}
+	if maxQubits > 0 && n > maxQubits {
+		return cr, &gateway.Error{Code: gateway.CodeTooManyQubits,
+			Message: fmt.Sprintf("the circuit has %d qubits; this server accepts at most %d", n, maxQubits)}
+	}
+	return cr, nil
+}
+
+// planError maps a compiler.NewPlan error to a protocol error.
+func planError(err error) *gateway.Error {
+	var qe *qasm.Error
+	msg := strings.TrimPrefix(err.Error(), "compiler: ")
+	switch {
+	case errors.As(err, &qe):
+		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Field: "qasm", File: qe.File, Line: qe.Line, Col: qe.Col, Message: qe.Error()}
+	case errors.Is(err, unitaryio.ErrNotNPY), errors.Is(err, unitaryio.ErrDType), errors.Is(err, unitaryio.ErrShape),
+		errors.Is(err, unitaryio.ErrTooLarge), errors.Is(err, unitaryio.ErrNotUnitary):
+		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Field: "unitary", Message: err.Error()}
+	case errors.Is(err, compiler.ErrWorkflow) && strings.Contains(err.Error(), "unknown pass"):
+		return &gateway.Error{Code: gateway.CodeUnknownPass, Field: "workflow", Message: msg}
+	case errors.Is(err, compiler.ErrWorkflow):
+		return &gateway.Error{Code: gateway.CodeBadRequest, Field: "workflow", Message: msg}
+	case errors.Is(err, compiler.ErrUnsupported):
+		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Message: msg}
+	case errors.Is(err, compiler.ErrBadParam), errors.Is(err, compiler.ErrRequest):
+		e := &gateway.Error{Code: gateway.CodeBadRequest, Message: msg}
+		// Messages start with the field: "bad parameter: block_size: ...".
+		if _, rest, ok := strings.Cut(msg, ": "); ok {
+			if f, _, ok := strings.Cut(rest, ":"); ok && !strings.ContainsAny(f, " \"") {
+				e.Field = f
+			}
+		}
+		return e
+	}
+	return &gateway.Error{Code: gateway.CodeBadRequest, Message: err.Error()}
+}
+
+func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (string, error) {
+	cr, err := CompilerRequest(req, s.info.Limits.MaxQubits)
+	if err != nil {
+		return "", err
+	}
+	args, err := compiler.EncodeRequest(cr)
+	if err != nil {
+		return "", fmt.Errorf("service: encode request: %w", err)
+	}
+	id, err := s.rs.Submit(ctx, compiler.TaskCompile, args, req.LogLevel)
+	if err != nil {
+		return "", fmt.Errorf("service: submit: %w", err)
+	}
+	ti := &taskInfo{level: req.LogLevel, name: cr.Name, twoQubit: -1, start: time.Now()}
+	if ti.name == "" {
+		ti.name = "input"
+	}
+	what := "unitary"
+	if cr.QASM != "" {
+		if c, err := qasm.Parse(ti.name, []byte(cr.QASM)); err == nil {
+			info := c.Info()
+			ti.twoQubit = info.TwoQubitGates
+			what = fmt.Sprintf("%d qubits, %d gates (%d two-qubit)", info.Qubits, info.Gates, info.TwoQubitGates)
+		}
+	}
+	s.mu.Lock()
+	s.tasks[id] = ti
+	s.mu.Unlock()
+	workflow := fmt.Sprintf("optimization level %d", max(cr.OptimizationLevel, 1))
+	if len(cr.Workflow) > 0 {
+		workflow = "a custom workflow"
+	}
+	s.logf(id, ti.level, gateway.LevelInfo, "compiling %s: %s, %s, seed %d", ti.name, what, workflow, cr.Seed)
+	return id, nil
+}
+
+// logf sends a service log event for task id when level passes threshold.
+func (s *session) logf(id string, threshold, level gateway.LogLevel, format string, args ...any) {
+	if !threshold.Enabled(level) {
+		return
+	}
+	s.sink.Log(gateway.LogEvent{Task: id, Level: level, Logger: "service", Message: fmt.Sprintf(format, args...), Time: time.Now()})
+}
+
+// reportDone logs a task's completion once.
+func (s *session) reportDone(id string, res *gateway.TaskResult, err error) {
+	s.mu.Lock()
+	ti := s.tasks[id]
+	s.mu.Unlock()
+	if ti != nil {
+		ti.reported.Do(func() { s.logDone(id, ti, res, err) })
+	}
+}
+
+func (s *session) logDone(id string, ti *taskInfo, res *gateway.TaskResult, err error) {
+	secs := time.Since(ti.start).Seconds()
+	if err != nil {
+		var ge *gateway.Error
+		if errors.As(err, &ge) && ge.Code == gateway.CodeCancelled {
+			s.logf(id, ti.level, gateway.LevelInfo, "%s: cancelled after %.2f s", ti.name, secs)
+			return
+		}
+		s.logf(id, ti.level, gateway.LevelError, "%s: failed after %.2f s: %v", ti.name, secs, err)
+		return
+	}
+	if !ti.level.Enabled(gateway.LevelInfo) {
+		return
+	}
+	out := -1
+	if c, err := qasm.Parse("result", []byte(res.QASM)); err == nil {
+		out = c.Info().TwoQubitGates
+	}
+	if ti.twoQubit >= 0 {
+		s.logf(id, ti.level, gateway.LevelInfo, "%s: done in %.2f s, two-qubit gates %d -> %d", ti.name, secs, ti.twoQubit, out)
+	} else {
+		s.logf(id, ti.level, gateway.LevelInfo, "%s: done in %.2f s, %d two-qubit gates", ti.name, secs, out)
+	}
+}
+
+func (s *session) Status(ctx context.Context, id string) (gateway.TaskStatus, error) {
+	return s.rs.Status(ctx, id)
+}
+
+// wireResult reads a compiler.Result keeping its pass data as raw JSON.
+type wireResult struct {
+	QASM string          `json:"qasm"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+func (s *session) Result(ctx context.Context, id string) (*gateway.TaskResult, error) {
+	res, err := s.result(ctx, id)
+	if ctx.Err() == nil {
+		s.reportDone(id, res, err)
+	}
+	return res, err
+}
+
+func (s *session) result(ctx context.Context, id string) (*gateway.TaskResult, error) {
+	b, err := s.rs.Result(ctx, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var ge *gateway.Error
+		if errors.As(err, &ge) {
+			return nil, ge
+		}
+		if st, serr := s.rs.Status(ctx, id); serr == nil && st == gateway.StatusCancelled {
+			return nil, &gateway.Error{Code: gateway.CodeCancelled, Message: "task " + id + " was cancelled"}
+		}
+		return nil, &gateway.Error{Code: gateway.CodeTaskFailed, Message: strings.TrimPrefix(err.Error(), "compiler: ")}
+	}
+	var r wireResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("service: task %s returned an unreadable result: %w", id, err)
+	}
+	if len(r.Data) == 0 || string(r.Data) == "null" {
+		r.Data = nil
+	}
+	return &gateway.TaskResult{QASM: r.QASM, Data: r.Data}, nil
+}
+
+func (s *session) Cancel(ctx context.Context, id string) error {
+	return s.rs.Cancel(ctx, id)
+}
+
+func (s *session) Close() error {
+	return s.rs.Close()
+}

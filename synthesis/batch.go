@@ -1,0 +1,303 @@
+package synthesis
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/bqskit-mpi/bqskit-mpi/instantiate"
+	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+)
+
+// Job is one successor instantiation: the search circuit of NumQubits
+// qubits with layer sequence Pairs (see BuildCircuit), to be instantiated
+// towards Target with Multistarts seeded starts. Jobs are the unit of
+// parallel work; they are self-contained and can be encoded
+// (MarshalBinary) to run in another process.
+type Job struct {
+	NumQubits        int
+	Pairs            []Pair
+	Target           linalg.Matrix
+	Seed             uint64
+	Multistarts      int
+	SuccessThreshold float64
+	Residual         instantiate.Residual
+	Solver           instantiate.Solver
+}
+
+// JobResult is the outcome of a Job: the best parameters found and their
+// cost c = 1 − |Tr(U†V)|/N.
+type JobResult struct {
+	Params []float64
+	Cost   float64
+}
+
+// BatchRunner runs a batch of independent jobs. Implementations may run
+// them in any order and place, but must return the results in job order,
+// must not return before every job they started has stopped, and should
+// stop promptly when ctx is cancelled (returning an error wrapping
+// ctx.Err()). RunJob is the function each job must be given to.
+type BatchRunner interface {
+	Run(ctx context.Context, jobs []Job) ([]JobResult, error)
+}
+
+// RunJob runs one job in the calling goroutine.
+func RunJob(ctx context.Context, j Job) (JobResult, error) {
+	if err := j.validate(); err != nil {
+		return JobResult{}, err
+	}
+	c := BuildCircuit(j.NumQubits, j.Pairs, nil)
+	params, cost, err := instantiate.Instantiate(ctx, c, j.Target, instantiate.Options{
+		Seed:             j.Seed,
+		Multistarts:      j.Multistarts,
+		SuccessThreshold: j.SuccessThreshold,
+		Method:           instantiate.LM,
+		Residual:         j.Residual,
+		Solver:           j.Solver,
+	})
+	if err != nil {
+		return JobResult{}, err
+	}
+	return JobResult{Params: params, Cost: cost}, nil
+}
+
+// PoolRunner is the default BatchRunner: a bounded pool of goroutines
+// owned by each Run call (started and waited for inside it).
+type PoolRunner struct {
+	// Workers is the pool size (0 means GOMAXPROCS).
+	Workers int
+}
+
+// Run implements BatchRunner.
+func (p *PoolRunner) Run(ctx context.Context, jobs []Job) ([]JobResult, error) {
+	results := make([]JobResult, len(jobs))
+	errs := make([]error, len(jobs))
+	w := p.Workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	w = min(w, len(jobs))
+	var next atomic.Int64
+	work := func() {
+		for {
+			j := int(next.Add(1)) - 1
+			if j >= len(jobs) {
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				errs[j] = err
+				continue
+			}
+			results[j], errs[j] = RunJob(ctx, jobs[j])
+		}
+	}
+	if w <= 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for i := 0; i < w; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work()
+			}()
+		}
+		wg.Wait()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("synthesis: %w", err)
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("synthesis: job %d: %w", i, err)
+		}
+	}
+	return results, nil
+}
+
+// jobSeed derives a job's seed from the search seed and the identity of
+// its circuit (the layer sequence), never from scheduling order: FNV-1a
+// over both, then the SplitMix64 finaliser.
+func jobSeed(seed uint64, pairs []Pair) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(b byte) {
+		h ^= uint64(b)
+		h *= 1099511628211
+	}
+	for i := 0; i < 8; i++ {
+		mix(byte(seed >> (8 * i)))
+	}
+	for _, p := range pairs {
+		mix(byte(p[0]))
+		mix(byte(p[1]))
+	}
+	mix(byte(len(pairs)))
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return h
+}
+
+// startSeed derives the seed of start k of a node whose seed is base
+// (split multistarts: one job per start).
+func startSeed(base uint64, k int) uint64 {
+	h := base + uint64(k+1)*0x9e3779b97f4a7c15
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return h
+}
+
+func (j Job) validate() error {
+	n := j.NumQubits
+	if n < 1 || n > MaxQubits {
+		return fmt.Errorf("%w: job on %d qubits, want 1..%d", ErrInvalid, n, MaxQubits)
+	}
+	if len(j.Pairs) > MaxLayersLimit {
+		return fmt.Errorf("%w: job has %d layers, at most %d", ErrInvalid, len(j.Pairs), MaxLayersLimit)
+	}
+	for i, p := range j.Pairs {
+		if p[0] < 0 || p[0] >= p[1] || p[1] >= n {
+			return fmt.Errorf("%w: job layer %d on pair (%d, %d), want 0 <= a < b < %d", ErrInvalid, i, p[0], p[1], n)
+		}
+	}
+	d := 1 << n
+	if j.Target.Rows != d || j.Target.Cols != d || len(j.Target.Data) != d*d {
+		return fmt.Errorf("%w: job target is %dx%d, want %dx%d", ErrInvalid, j.Target.Rows, j.Target.Cols, d, d)
+	}
+	if j.Multistarts < 0 || j.Multistarts > MaxMultistarts {
+		return fmt.Errorf("%w: job multistarts %d, want 0..%d", ErrInvalid, j.Multistarts, MaxMultistarts)
+	}
+	if !(j.SuccessThreshold >= 0 && j.SuccessThreshold < 1) {
+		return fmt.Errorf("%w: job success threshold %v, want in [0, 1)", ErrInvalid, j.SuccessThreshold)
+	}
+	switch j.Residual {
+	case instantiate.DefaultResidual, instantiate.BQSKitResidual, instantiate.PhaseInvariant:
+	default:
+		return fmt.Errorf("%w: job residual %d", ErrInvalid, int(j.Residual))
+	}
+	switch j.Solver {
+	case instantiate.QRSolver, instantiate.CholeskySolver:
+	default:
+		return fmt.Errorf("%w: job solver %d", ErrInvalid, int(j.Solver))
+	}
+	return nil
+}
+
+// Wire format version of encoded jobs and results.
+const wireVersion = 1
+
+// ErrDecode: an encoded job or result is malformed.
+var ErrDecode = errors.New("synthesis: malformed encoding")
+
+// MarshalBinary encodes the job (little-endian: version, qubits,
+// residual, solver, multistarts, seed, threshold, layer count, pairs, target).
+func (j Job) MarshalBinary() ([]byte, error) {
+	if err := j.validate(); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 32+2*len(j.Pairs)+16*len(j.Target.Data))
+	b = append(b, wireVersion, byte(j.NumQubits), byte(j.Residual), byte(j.Solver))
+	b = binary.LittleEndian.AppendUint32(b, uint32(j.Multistarts))
+	b = binary.LittleEndian.AppendUint64(b, j.Seed)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(j.SuccessThreshold))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(j.Pairs)))
+	for _, p := range j.Pairs {
+		b = append(b, byte(p[0]), byte(p[1]))
+	}
+	for _, v := range j.Target.Data {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(real(v)))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(imag(v)))
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes a job encoded by MarshalBinary and validates it.
+func (j *Job) UnmarshalBinary(b []byte) error {
+	const head = 4 + 4 + 8 + 8 + 4
+	if len(b) < head {
+		return fmt.Errorf("%w: job of %d bytes, header needs %d", ErrDecode, len(b), head)
+	}
+	if b[0] != wireVersion {
+		return fmt.Errorf("%w: job wire version %d, want %d", ErrDecode, b[0], wireVersion)
+	}
+	n := int(b[1])
+	if n < 1 || n > MaxQubits {
+		return fmt.Errorf("%w: job on %d qubits", ErrDecode, n)
+	}
+	var out Job
+	out.NumQubits = n
+	out.Residual = instantiate.Residual(b[2])
+	out.Solver = instantiate.Solver(b[3])
+	out.Multistarts = int(binary.LittleEndian.Uint32(b[4:]))
+	out.Seed = binary.LittleEndian.Uint64(b[8:])
+	out.SuccessThreshold = math.Float64frombits(binary.LittleEndian.Uint64(b[16:]))
+	np := binary.LittleEndian.Uint32(b[24:])
+	if np > MaxLayersLimit {
+		return fmt.Errorf("%w: job with %d layers", ErrDecode, np)
+	}
+	d := 1 << n
+	want := head + 2*int(np) + 16*d*d
+	if len(b) != want {
+		return fmt.Errorf("%w: job of %d bytes, want %d", ErrDecode, len(b), want)
+	}
+	b = b[head:]
+	out.Pairs = make([]Pair, np)
+	for i := range out.Pairs {
+		out.Pairs[i] = Pair{int(b[2*i]), int(b[2*i+1])}
+	}
+	b = b[2*np:]
+	out.Target = linalg.New(d, d)
+	for i := range out.Target.Data {
+		re := math.Float64frombits(binary.LittleEndian.Uint64(b[16*i:]))
+		im := math.Float64frombits(binary.LittleEndian.Uint64(b[16*i+8:]))
+		out.Target.Data[i] = complex(re, im)
+	}
+	if err := out.validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrDecode, err)
+	}
+	*j = out
+	return nil
+}
+
+// MarshalBinary encodes the result (version, cost, count, params).
+func (r JobResult) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 13+8*len(r.Params))
+	b = append(b, wireVersion)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(r.Cost))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Params)))
+	for _, v := range r.Params {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes a result encoded by MarshalBinary.
+func (r *JobResult) UnmarshalBinary(b []byte) error {
+	if len(b) < 13 {
+		return fmt.Errorf("%w: result of %d bytes", ErrDecode, len(b))
+	}
+	if b[0] != wireVersion {
+		return fmt.Errorf("%w: result wire version %d, want %d", ErrDecode, b[0], wireVersion)
+	}
+	cost := math.Float64frombits(binary.LittleEndian.Uint64(b[1:]))
+	np := binary.LittleEndian.Uint32(b[9:])
+	if uint64(len(b)) != 13+8*uint64(np) {
+		return fmt.Errorf("%w: result of %d bytes for %d parameters", ErrDecode, len(b), np)
+	}
+	params := make([]float64, np)
+	for i := range params {
+		params[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[13+8*i:]))
+	}
+	r.Cost, r.Params = cost, params
+	return nil
+}

@@ -1,0 +1,9 @@
+// Package transport defines how runtime nodes exchange opaque byte messages
+// (the Transport interface) and provides the in-memory implementation used by
+// the embedded runtime and by tests (MemNetwork).
+//
+// Callers build one endpoint per node, read incoming packets from Recv until
+// it is closed, and Close every endpoint they created. The MPI and TCP
+// transports live in their own packages; every implementation must pass the
+// conformance suite in transport/transporttest.
+package transport

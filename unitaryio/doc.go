@@ -1,0 +1,16 @@
+// Package unitaryio reads target unitaries from NumPy .npy files.
+//
+// A target file holds one two-dimensional complex128 array ('<c16' or
+// '>c16') of shape 2^n x 2^n, in C (row-major) or Fortran (column-major)
+// order, whose matrix is unitary to within Tolerance. ReadFile and Read
+// return it as a row-major linalg.Matrix; n is log2 of its size.
+//
+// Every failure wraps exactly one of the sentinel errors ErrNotNPY,
+// ErrDType, ErrShape, ErrNotUnitary or ErrTooLarge (test with errors.Is),
+// and the message names the file and what was found. The decoding is done
+// by github.com/sbinet/npyio; a malformed header that would make that
+// library panic is reported as ErrNotNPY instead.
+//
+// Callers must treat the returned matrix as their own (it is freshly
+// allocated) and need nothing else: there is no state in the package.
+package unitaryio
