@@ -42,18 +42,30 @@ func (e *engine) blockPass(ctx context.Context, p Pass, c *circuit.Circuit, targ
 			u := Unitary(c)
 			target = &u
 		}
-		// Inside a block, a result is only kept when it has fewer two-qubit
-		// gates (see forEachBlock), so the search stops below the block's
-		// current count; a block without two-qubit gates has nothing to gain.
+		// Inside a block, a result is only kept when it has at most as many
+		// two-qubit gates (fewer, or as many and fewer one-qubit gates; see
+		// forEachBlock). So the search first looks below the block's current
+		// count m only (measured: a shallow search finds shorter circuits
+		// than an unbounded one, which commits to deeper prefixes), and when
+		// that fails, up to m (an equal-count result with fewer one-qubit
+		// gates is kept and reshapes the next partition). A block without
+		// two-qubit gates has nothing to gain.
 		maxLayers := 0
 		if c.Len() > 0 {
 			m, _ := gateCounts(c.Ops())
 			if m == 0 {
 				return c, 0, nil
 			}
-			maxLayers = max(m-1, 1)
+			maxLayers = m
 		}
-		r, err := e.synth(ctx, *target, p, seed, maxLayers)
+		first := maxLayers // 0 (no bound) for unitary input
+		if maxLayers > 1 {
+			first = maxLayers - 1
+		}
+		r, err := e.synth(ctx, *target, p, seed, first)
+		if first != maxLayers && errors.Is(err, synthesis.ErrNotReached) {
+			r, err = e.synth(ctx, *target, p, seed, maxLayers)
+		}
 		switch {
 		case errors.Is(err, synthesis.ErrNotReached) && c.Len() > 0:
 			// Keep the block as it was: the search found nothing within ε.

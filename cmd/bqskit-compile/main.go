@@ -53,6 +53,7 @@ type options struct {
 	cpuProf   string
 	help      bool
 	set       func(name string) bool
+	remote    remoteOptions // --ip, --token-file (remote.go)
 }
 
 // usageError is an error in the command line or the input: exit 2.
@@ -77,6 +78,7 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log the compilation's progress to standard error")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the compilation to this file (read it with go tool pprof)")
 	fs.BoolVarP(&o.help, "help", "h", false, "show this help and exit")
+	o.remote.addFlags(fs)
 	fs.SortFlags = false
 	// pflag would print the whole usage on every parse error; run prints
 	// the error itself and the usage only for --help.
@@ -169,7 +171,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = printInfo(o.info, stdout)
 	} else {
 		o.progress = isTerminal(stderr) && !o.verbose
-		err = withProfile(o.cpuProf, func() error { return compileLocal(ctx, o, stdout, stderr) })
+		err = withProfile(o.cpuProf, func() error {
+			if o.remote.ip != "" {
+				return compileRemote(ctx, o, &o.remote, stdout, stderr)
+			}
+			return compileLocal(ctx, o, stdout, stderr)
+		})
 	}
 	return report(err, stderr)
 }

@@ -122,3 +122,27 @@ func TestRemoteErrors(t *testing.T) {
 		t.Errorf("bad address: %v", err)
 	}
 }
+
+// TestRemoteCommandLine runs the whole command with --ip.
+func TestRemoteCommandLine(t *testing.T) {
+	addr, tokenFile := startRemoteServer(t)
+	in := writeFile(t, "small.qasm", smallQASM)
+	jsonPath := filepath.Join(t.TempDir(), "stats.json")
+	code, stdout, stderr := invoke(t, in, "--ip", addr, "--token-file", tokenFile, "-O", "2", "--verify", "--json", jsonPath)
+	if code != exitOK || !strings.HasPrefix(stdout, "OPENQASM 2.0;") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	stats := statsWithout(t, jsonPath)
+	if stats["cost"] == nil || stats["output"] == nil {
+		t.Errorf("statistics: %v", stats)
+	}
+	// A refused input exits 2 with the compiler's message; a wrong token 1.
+	bad := writeFile(t, "bad.qasm", "OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n")
+	if code, _, stderr := invoke(t, bad, "--ip", addr, "--token-file", tokenFile); code != exitUsage || !strings.Contains(stderr, "bad.qasm:3:") {
+		t.Errorf("invalid input: exit %d: %s", code, stderr)
+	}
+	wrong := writeFile(t, "token", "nope\n")
+	if code, _, stderr := invoke(t, in, "--ip", addr, "--token-file", wrong); code != exitFailure || !strings.Contains(stderr, "wrong token") {
+		t.Errorf("wrong token: exit %d: %s", code, stderr)
+	}
+}

@@ -259,7 +259,9 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("listen on %s port %d: %w", bindName(o.bind), o.port, err)
 	}
-	svc, err := service.StartEmbedded(ctx, service.EmbeddedConfig{Workers: o.workers}, log.Named("runtime"))
+	// The runtime outlives ctx: at a signal the gateway first tells the
+	// clients and cancels their tasks, then the deferred Stop ends the runtime.
+	svc, err := service.StartEmbedded(context.Background(), service.EmbeddedConfig{Workers: o.workers}, log.Named("runtime"))
 	if err != nil {
 		ln.Close()
 		return err
@@ -282,7 +284,11 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stderr io.Writer) e
 		}
 		defer os.Remove(o.addressFile)
 	}
-	fmt.Fprintf(stderr, "bqskit-server: serving clients on %s (%d workers, %s)\n", addr, o.workers, authName(o.noAuth))
+	plural := "s"
+	if o.workers == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(stderr, "bqskit-server: serving clients on %s (%d worker%s, %s)\n", addr, o.workers, plural, authName(o.noAuth))
 	err = gw.Serve(ctx, ln)
 	log.Info("gateway stopped; stopping the runtime")
 	return err

@@ -40,10 +40,16 @@ wait_job() {
   return 1
 }
 
-check() { # NAME LOG OUT
-  local name=$1 log=$2 out=$3
+check() { # NAME LOG OUT JOBID
+  local name=$1 log=$2 out=$3 id=$4
+  local state
+  state=$(scontrol show job "$id" 2>/dev/null | grep -o 'JobState=[A-Z]* .*\|ExitCode=[0-9:]*' | tr '\n' ' ')
+  if [[ "$state" != *"JobState=COMPLETED"* || "$state" != *"ExitCode=0:0"* ]]; then
+    echo "FAIL $name: job did not end cleanly: ${state:-no record}" >&2
+    fail=$((fail + 1))
+  fi
   if [[ -s "$out" ]] && out2q=$(two_qubit "$out") && (( out2q <= in2q )); then
-    echo "PASS $name: two-qubit gates $in2q -> $out2q"
+    echo "PASS $name: two-qubit gates $in2q -> $out2q; $state"
     pass=$((pass + 1))
   else
     echo "FAIL $name: no valid output at $out; job log:" >&2
@@ -62,7 +68,7 @@ id=$(sbatch --parsable -D "$work/slurm" -o "$work/slurm/job.log" -n 4 \
   --export=ALL,BQSKIT_BIN="$bin",BQSKIT_INPUT="$input",BQSKIT_OUTPUT="$work/slurm/out.qasm",BQSKIT_LEVEL=1,BQSKIT_PORT=0,BQSKIT_BIND=127.0.0.1 \
   "$repo/jobs/slurm/bqskit-mpi.sbatch")
 wait_job "$id" || true
-check "slurm sbatch template" "$work/slurm/job.log" "$work/slurm/out.qasm"
+check "slurm sbatch template" "$work/slurm/job.log" "$work/slurm/out.qasm" "$id"
 
 # PBS template through qsub (Slurm's Torque wrapper: -j oe ignores -o, so the
 # log lands in the working directory as <name>.o<id>).
@@ -71,7 +77,7 @@ pid=$(cd "$work/pbs" && qsub -v BQSKIT_BIN="$bin",BQSKIT_INPUT="$input",BQSKIT_O
   "$repo/jobs/pbs/bqskit-mpi.pbs")
 pid=${pid%%.*}
 wait_job "$pid" || true
-check "pbs qsub template" "$(ls "$work"/pbs/*.o* 2>/dev/null | head -1 || echo /dev/null)" "$work/pbs/out.qasm"
+check "pbs qsub template" "$(ls "$work"/pbs/*.o* 2>/dev/null | head -1 || echo /dev/null)" "$work/pbs/out.qasm" "$pid"
 
 echo "jobs: $pass passed, $fail failed"
 (( fail == 0 ))
