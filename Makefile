@@ -80,10 +80,12 @@ fuzz: setup
 	done
 
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem ./linalg/ ./circuit/
+	$(GO) test -run '^$$' -bench . -benchmem ./linalg/ ./circuit/ ./hierarchy/ ./instantiate/
 
+## bench-runtime: runtime figures, one JSON object per line (embedded, then MPI with 4 ranks)
 bench-runtime: build
-	$(GO) run ./bench/runtime
+	$(GO) run ./bench/runtime --mode embedded
+	$(GO) run ./bench/runtime --mode mpi
 
 demo: build
 	./scripts/demo.sh

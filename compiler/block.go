@@ -50,17 +50,18 @@ func (e *engine) blockPass(ctx context.Context, p Pass, c *circuit.Circuit, targ
 		// that fails, up to m (an equal-count result with fewer one-qubit
 		// gates is kept and reshapes the next partition). A block without
 		// two-qubit gates has nothing to gain.
-		maxLayers := 0
+		maxLayers, first := 0, 0 // no bound for unitary input
 		if c.Len() > 0 {
 			m, _ := gateCounts(c.Ops())
 			if m == 0 {
 				return c, 0, nil
 			}
-			maxLayers = m
-		}
-		first := maxLayers // 0 (no bound) for unitary input
-		if maxLayers > 1 {
-			first = maxLayers - 1
+			// Never search deeper than synthesis would by default.
+			limit := synthesis.DefaultMaxLayers(c.NumQubits())
+			maxLayers, first = min(m, limit), min(m, limit)
+			if m > 1 && m <= limit {
+				first = m - 1
+			}
 		}
 		r, err := e.synth(ctx, *target, p, seed, first)
 		if first != maxLayers && errors.Is(err, synthesis.ErrNotReached) {
