@@ -9,7 +9,7 @@ APT_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev pkg-co
 FUZZTIME ?= 60s
 # Heavy acceptance tests (whole-circuit compiles) run without -race; they are
 # selected with the `heavy` build tag.
-HEAVY_TIMEOUT ?= 30m
+HEAVY_TIMEOUT ?= 60m
 
 export OMPI_ALLOW_RUN_AS_ROOT := 1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
