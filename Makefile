@@ -16,7 +16,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export OMPI_MCA_mpi_yield_when_idle := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: all setup build test test-unit test-heavy test-python test-jobs vet fmt-check fuzz \
+.PHONY: all setup build test test-unit test-heavy test-slow test-python test-jobs vet fmt-check fuzz \
         bench bench-runtime demo clean
 
 all: build
@@ -61,6 +61,10 @@ test-python: build
 	  { .venv-test/bin/pip install -q bqskit || echo "test-python: bqskit not installable; its test will skip"; } && \
 	  BQSKIT_MPI_BIN=$(BIN) .venv-test/bin/python -m pytest -q python/tests; \
 	else echo "test-python: no python/ package yet"; fi
+
+## test-slow: long acceptance runs kept out of CI (10 random 3-qubit syntheses)
+test-slow: build
+	$(GO) test -tags slow -count=1 -timeout 120m -run 'Slow' -v ./...
 
 ## test-jobs: the Slurm and PBS templates on a private single-node Slurm (needs root)
 test-jobs: build

@@ -4,7 +4,6 @@ package synthesis
 
 import (
 	"context"
-	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -47,30 +46,4 @@ func circuitUnitary(g circuit.Gate, n int) linalg.Matrix {
 	}
 	c.Append(circuit.Op{Gate: g, Qubits: q})
 	return c.Unitary()
-}
-
-// TestHeavyRandom3Q: 10 seeded Haar-random 3-qubit unitaries at level 3
-// (LEAP) all reach c < 1e-8; the mean CNOT count (lower bound 14) and
-// the mean time are logged.
-func TestHeavyRandom3Q(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 2024))
-	var cx int
-	var total time.Duration
-	for i := 0; i < 10; i++ {
-		u := linalg.HaarRandom(8, rng)
-		start := time.Now()
-		c, cost, err := Synthesize(context.Background(), u, 3, Options{Seed: uint64(i)})
-		el := time.Since(start)
-		if err != nil {
-			t.Fatalf("unitary %d: %v", i, err)
-		}
-		checkResult(t, u, c, cost)
-		t.Logf("unitary %d: %d cx, cost %.3g, %v", i, c.TwoQubitCount(), cost, el)
-		if cost >= 1e-8 {
-			t.Fatalf("unitary %d: cost %g", i, cost)
-		}
-		cx += c.TwoQubitCount()
-		total += el
-	}
-	t.Logf("mean %.1f cx, mean time %v", float64(cx)/10, total/10)
 }
