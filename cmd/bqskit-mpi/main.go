@@ -19,6 +19,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/logging"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/pinning"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
@@ -57,7 +58,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	base := newLogger(o, stderr)
+	base := logging.New("bqskit-mpi", o.verbose, o.logFormat, stderr)
 	defer base.Sync() //nolint:errcheck // stderr sync errors are not actionable
 	host, _ := os.Hostname()
 	log := base.With(zap.Int("rank", preBootRank()), zap.String("role", "starting"), zap.String("host", host))
@@ -220,7 +221,7 @@ func (j *job) server() int {
 		}
 	}
 	if o.pidFile != "" {
-		if err := writeFileAtomic(o.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n")); err != nil {
+		if err := logging.WriteFileAtomic(o.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n")); err != nil {
 			return j.fatal("cannot write --pid-file", err)
 		}
 		defer os.Remove(o.pidFile)
@@ -253,7 +254,7 @@ func (j *job) server() int {
 	// every rank is ready: messages to a rank whose node loop has not
 	// started yet wait in its queue.
 	if o.addressFile != "" {
-		if err := writeFileAtomic(o.addressFile, []byte(addr+"\n")); err != nil {
+		if err := logging.WriteFileAtomic(o.addressFile, []byte(addr+"\n")); err != nil {
 			return j.fatal("cannot write --address-file", err)
 		}
 		defer os.Remove(o.addressFile)

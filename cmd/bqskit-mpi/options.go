@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"strconv"
 
 	"github.com/spf13/pflag"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
@@ -123,30 +120,6 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-// newLogger builds the process's logger: level from -v (warnings by
-// default, -v info, -vv debug, as bqskit-server and BQSKit), console or
-// json lines on stderr.
-func newLogger(o *options, stderr io.Writer) *zap.Logger {
-	level := zapcore.WarnLevel
-	switch {
-	case o.verbose >= 2:
-		level = zapcore.DebugLevel
-	case o.verbose == 1:
-		level = zapcore.InfoLevel
-	}
-	var enc zapcore.Encoder
-	if o.logFormat == "json" {
-		ec := zap.NewProductionEncoderConfig()
-		ec.EncodeTime = zapcore.ISO8601TimeEncoder
-		enc = zapcore.NewJSONEncoder(ec)
-	} else {
-		ec := zap.NewDevelopmentEncoderConfig()
-		ec.EncodeTime = zapcore.ISO8601TimeEncoder
-		enc = zapcore.NewConsoleEncoder(ec)
-	}
-	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(stderr)), level)).Named("bqskit-mpi")
-}
-
 // preBootRank is the rank the launcher announced, for log lines written
 // before MPI is up (-1 when unknown).
 func preBootRank() int {
@@ -156,28 +129,4 @@ func preBootRank() int {
 		}
 	}
 	return -1
-}
-
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, so readers never see a partial file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,9 +16,9 @@ import (
 
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/logging"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
@@ -131,50 +130,6 @@ func bindName(b string) string {
 	return b
 }
 
-func newLogger(o *options, stderr io.Writer) *zap.Logger {
-	level := zapcore.WarnLevel
-	switch {
-	case o.verbose >= 2:
-		level = zapcore.DebugLevel
-	case o.verbose == 1:
-		level = zapcore.InfoLevel
-	}
-	var enc zapcore.Encoder
-	if o.logFormat == "json" {
-		enc = zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
-	} else {
-		cfg := zap.NewDevelopmentEncoderConfig()
-		cfg.EncodeTime = zapcore.ISO8601TimeEncoder
-		enc = zapcore.NewConsoleEncoder(cfg)
-	}
-	host, _ := os.Hostname()
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(stderr), level)).
-		Named("bqskit-server").With(zap.String("role", "server"), zap.String("host", host))
-}
-
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, so readers never see a partial line.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 // advertised is the HOST:PORT clients should use for a listener.
 func advertised(bind string, ln net.Listener) string {
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
@@ -203,7 +158,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	log := newLogger(o, stderr)
+	host, _ := os.Hostname()
+	log := logging.New("bqskit-server", o.verbose, o.logFormat, stderr).With(zap.String("role", "server"), zap.String("host", host))
 	defer log.Sync() //nolint:errcheck // stderr sync errors are not actionable
 	if err := serve(ctx, o, log, stderr); err != nil {
 		fmt.Fprintf(stderr, "bqskit-server: %v\n", err)
@@ -246,7 +202,7 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stderr io.Writer) e
 		}
 	}
 	if o.pidFile != "" {
-		if err := writeFileAtomic(o.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n")); err != nil {
+		if err := logging.WriteFileAtomic(o.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n")); err != nil {
 			return fmt.Errorf("--pid-file: %w", err)
 		}
 		defer os.Remove(o.pidFile)
@@ -274,7 +230,7 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stderr io.Writer) e
 	}
 	addr := advertised(o.bind, ln)
 	if o.addressFile != "" {
-		if err := writeFileAtomic(o.addressFile, []byte(addr+"\n")); err != nil {
+		if err := logging.WriteFileAtomic(o.addressFile, []byte(addr+"\n")); err != nil {
 			ln.Close()
 			return fmt.Errorf("--address-file: %w", err)
 		}

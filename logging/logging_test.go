@@ -1,0 +1,67 @@
+package logging
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+)
+
+func TestLevel(t *testing.T) {
+	for _, tc := range []struct {
+		v    int
+		want zapcore.Level
+	}{{0, zapcore.WarnLevel}, {1, zapcore.InfoLevel}, {2, zapcore.DebugLevel}, {5, zapcore.DebugLevel}} {
+		if got := Level(tc.v); got != tc.want {
+			t.Errorf("Level(%d) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+}
+
+func TestNewFormatsAndFilters(t *testing.T) {
+	var buf bytes.Buffer
+	log := New("cmd", 0, "json", &buf)
+	log.Info("hidden")
+	log.Warn("shown")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want 1 line at warn level, got %q", buf.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatalf("json format: %v in %q", err, lines[0])
+	}
+	if rec["msg"] != "shown" || rec["logger"] != "cmd" {
+		t.Errorf("record = %v", rec)
+	}
+	buf.Reset()
+	New("cmd", 1, "console", &buf).Info("hello")
+	if !strings.Contains(buf.String(), "hello") || strings.HasPrefix(buf.String(), "{") {
+		t.Errorf("console line = %q", buf.String())
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "addr")
+	if err := WriteFileAtomic(p, []byte("h:1\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(p, []byte("h:2\n")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || string(b) != "h:2\n" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), nil); err == nil {
+		t.Error("want an error for a missing directory")
+	}
+}
