@@ -1,8 +1,9 @@
 package linalg
 
-// The netlib bindings (gonum.org/v1/netlib) carry no link flags of their own.
-// This is the one place that names the native libraries they need:
-// Debian's liblapacke-dev and libopenblas-dev.
+// This is the one place that names the native libraries linalg's cgo calls
+// (blas.go, lapack.go) link against: Debian's liblapacke-dev and
+// libopenblas-dev. gonum.org/v1/netlib carries no link flags of its own
+// either, so a package that uses it must import linalg.
 
 /*
 #cgo LDFLAGS: -llapacke -lopenblas

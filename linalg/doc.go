@@ -88,7 +88,13 @@
 // solve of the augmented system, at the price of squaring the condition
 // number; QR stays available for ill-conditioned problems.
 //
-// The netlib/LAPACKE link flags (-llapacke -lopenblas) live in cgo.go, the
-// only place in the module that names them; any package that uses
-// gonum.org/v1/netlib must import linalg so that they are linked.
+// Native libraries: linalg calls CBLAS (zgemm) and LAPACKE (zgesvd, zgels,
+// dgels, dpotrf through their _work variants) directly through cgo, in
+// column-major layout with caller-owned workspaces, so that the inner loop of
+// instantiation makes no Go allocation and LAPACKE makes no transposing copy.
+// This deviates from going through gonum.org/v1/netlib, whose wrappers use
+// row-major layout (LAPACKE then transposes in and out on every call). The
+// link flags (-llapacke -lopenblas) live in cgo.go, the only place in the
+// module that names them; a package that adds netlib must import linalg so
+// that they are linked.
 package linalg
