@@ -69,7 +69,7 @@ test-slow: build
 ## test-jobs: the Slurm and PBS templates on a private single-node Slurm (needs root)
 test-jobs: build
 	@if [ "$$(id -u)" != 0 ]; then echo "test-jobs: skipped: the private Slurm needs root" ; \
-	else jobs/testcluster/test-jobs.sh $(BIN) ../shared/circuits/bqskit/qft5.qasm; fi
+	else jobs/testcluster/test-jobs.sh $(BIN) testdata/circuits/bqskit/qft5.qasm; fi
 
 ## test: everything CI runs
 test: setup vet fmt-check build test-unit test-heavy test-python test-jobs

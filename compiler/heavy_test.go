@@ -38,7 +38,7 @@ func compileShared(t *testing.T, name string, level int, seed uint64) *circuit.C
 	path := filepath.Join(sharedDir, name+".qasm")
 	src, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("shared circuit %s not available: %v", path, err)
+		t.Fatalf("circuit %s missing from the repository: %v", path, err)
 	}
 	in, err := qasm.Parse(path, src)
 	if err != nil {
@@ -94,7 +94,7 @@ func TestHeavySameOutputAnyWorkers(t *testing.T) {
 	path := filepath.Join(sharedDir, "adder9.qasm")
 	src, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("shared circuit %s not available: %v", path, err)
+		t.Fatalf("circuit %s missing from the repository: %v", path, err)
 	}
 	req := Request{QASM: string(src), OptimizationLevel: 2, Seed: 7}
 	a, _ := runOnRuntimeFor(t, req, 1, 20*time.Minute)

@@ -10,8 +10,8 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 )
 
-// sharedDir holds the benchmark circuits, next to the repository.
-var sharedDir = filepath.Join("..", "..", "shared", "circuits", "bqskit")
+// sharedDir holds BQSKit's benchmark circuits, shipped in the repository.
+var sharedDir = filepath.Join("..", "testdata", "circuits", "bqskit")
 
 // loadShared parses a shared benchmark circuit, skipping the test when the
 // shared directory is not there.
@@ -19,7 +19,7 @@ func loadShared(t testing.TB, name string) *circuit.Circuit {
 	t.Helper()
 	path := filepath.Join(sharedDir, name+".qasm")
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared circuit %s not available: %v", path, err)
+		t.Fatalf("circuit %s missing from the repository: %v", path, err)
 	}
 	c, err := qasm.ParseFile(path)
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 )
 
-// sharedDir holds the benchmark circuits, outside the repository.
-var sharedDir = filepath.Join("..", "..", "shared", "circuits", "bqskit")
+// sharedDir holds BQSKit's benchmark circuits, shipped in the repository.
+var sharedDir = filepath.Join("..", "testdata", "circuits", "bqskit")
 
 func sharedFiles(tb testing.TB) []string {
 	files, err := filepath.Glob(filepath.Join(sharedDir, "*.qasm"))
@@ -87,7 +87,7 @@ var wantShared = map[string][2]int{
 func TestSharedCircuits(t *testing.T) {
 	files := sharedFiles(t)
 	if len(files) == 0 {
-		t.Skipf("no benchmark circuits in %s (they live outside the repository)", sharedDir)
+		t.Fatalf("no benchmark circuits in %s", sharedDir)
 	}
 	seen := 0
 	for _, path := range files {
@@ -519,7 +519,7 @@ func TestCommentsBOMAndSpacing(t *testing.T) {
 func BenchmarkParseShor26(b *testing.B) {
 	src, err := os.ReadFile(filepath.Join(sharedDir, "shor26.qasm"))
 	if err != nil {
-		b.Skipf("benchmark circuit not available: %v", err)
+		b.Fatalf("benchmark circuit missing: %v", err)
 	}
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func circuitFile(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "circuits", "bqskit", name))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "circuits", "bqskit", name))
 	if err != nil {
 		t.Fatal(err)
 	}

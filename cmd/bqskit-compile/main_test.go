@@ -18,7 +18,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 )
 
-var sharedDir = filepath.Join("..", "..", "..", "shared", "circuits", "bqskit")
+var sharedDir = filepath.Join("..", "..", "testdata", "circuits", "bqskit")
 
 // invoke runs the command in-process.
 func invoke(t *testing.T, args ...string) (code int, stdout, stderr string) {

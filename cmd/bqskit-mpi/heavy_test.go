@@ -21,14 +21,14 @@ import (
 )
 
 func circuitPath(name string) string {
-	return filepath.Join("..", "..", "..", "shared", "circuits", "bqskit", name)
+	return filepath.Join("..", "..", "testdata", "circuits", "bqskit", name)
 }
 
 func qft5Request(t *testing.T) *gateway.SubmitRequest {
 	t.Helper()
 	src, err := os.ReadFile(circuitPath("qft5.qasm"))
 	if err != nil {
-		t.Skipf("benchmark circuits not found: %v", err)
+		t.Fatalf("benchmark circuit missing from the repository: %v", err)
 	}
 	seed := uint64(11)
 	return &gateway.SubmitRequest{QASM: string(src), Filename: "qft5.qasm", OptimizationLevel: 2, Seed: &seed}
@@ -117,7 +117,7 @@ func TestHeavyMPICompileQFT5(t *testing.T) {
 func TestHeavyMPIShutdownDuringCompile(t *testing.T) {
 	src, err := os.ReadFile(circuitPath("qaoa12.qasm"))
 	if err != nil {
-		t.Skipf("benchmark circuits not found: %v", err)
+		t.Fatalf("benchmark circuit missing from the repository: %v", err)
 	}
 	seed := uint64(3)
 	req := &gateway.SubmitRequest{QASM: string(src), Filename: "qaoa12.qasm", OptimizationLevel: 3, Seed: &seed}

@@ -28,7 +28,7 @@ import (
 
 func readCircuit(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "circuits", "bqskit", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "circuits", "bqskit", name))
 	if err != nil {
 		t.Fatal(err)
 	}

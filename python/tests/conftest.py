@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CIRCUITS = REPO.parent / "shared" / "circuits" / "bqskit"
+CIRCUITS = REPO / "testdata" / "circuits" / "bqskit"
 
 
 def server_binary() -> str:
