@@ -4,7 +4,7 @@ Standard library only; a ``bqskit.Circuit`` is accepted and returned when
 ``bqskit`` is importable. See PROTOCOL.md in the bqskit-mpi repository.
 """
 
-from .compiler import CompilationStatus, Compiler, compile, read_token
+from .compiler import CompilationStatus, Compiler, PassData, TaskState, compile, read_token
 from .errors import (
     AuthenticationError,
     BQSKitMPIError,
@@ -33,8 +33,10 @@ __all__ = [
     "InvalidCircuitError",
     "InvalidRequestError",
     "LimitError",
+    "PassData",
     "ProtocolError",
     "ServerShutdownError",
+    "TaskState",
     "UnknownPassError",
     "UnknownTaskError",
     "compile",

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from .errors import BQSKitMPIError
 
@@ -31,7 +31,8 @@ class LocalServer:
     """Runs ``bqskit-server --workers N`` on a random loopback port."""
 
     def __init__(self, num_workers: int = -1, binary: Optional[str] = None,
-                 extra_args: Optional[List[str]] = None, start_timeout: float = 30.0) -> None:
+                 extra_args: Optional[List[str]] = None, start_timeout: float = 30.0,
+                 env: Optional[Dict[str, str]] = None) -> None:
         self.binary = binary or find_server()
         self.token = secrets.token_hex(32)
         self._dir = tempfile.mkdtemp(prefix="bqskit_mpi-")
@@ -40,7 +41,7 @@ class LocalServer:
         if num_workers and num_workers > 0:
             args += ["--workers", str(num_workers)]
         args += extra_args or []
-        env = dict(os.environ, BQSKIT_MPI_TOKEN=self.token)
+        env = dict(os.environ, **(env or {}), BQSKIT_MPI_TOKEN=self.token)
         self._log = open(os.path.join(self._dir, "server.log"), "wb")
         self.proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT)

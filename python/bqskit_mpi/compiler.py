@@ -7,10 +7,14 @@ import enum
 import io
 import json
 import logging
+import math
 import os
+import re
 import socket
 import threading
 import time
+import uuid
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -22,10 +26,11 @@ from .errors import (
     ConnectionClosedError,
     InvalidRequestError,
     ProtocolError,
+    UnknownTaskError,
     from_wire,
 )
 
-__all__ = ["Compiler", "compile", "CompilationStatus", "read_token"]
+__all__ = ["Compiler", "compile", "CompilationStatus", "TaskState", "read_token"]
 
 _log = logging.getLogger("bqskit_mpi")
 TOKEN_ENV = "BQSKIT_MPI_TOKEN"
@@ -37,8 +42,9 @@ _LEVELS = {"trace": _TRACE, "debug": logging.DEBUG, "info": logging.INFO,
            "warning": logging.WARNING, "error": logging.ERROR}
 
 
-class CompilationStatus(str, enum.Enum):
-    """A task's state (compares equal to the protocol's strings)."""
+class TaskState(str, enum.Enum):
+    """A task's detailed state on the server (compares equal to the
+    protocol's strings); see ``Compiler.state``."""
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -48,18 +54,48 @@ class CompilationStatus(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
+def _status_enum() -> Any:
+    try:
+        from bqskit.compiler.status import CompilationStatus as bq  # type: ignore
+        return bq
+    except Exception:  # bqskit absent or broken: the same values, stdlib only
+        class CompilationStatus(enum.IntEnum):
+            """BQSKit's task status (bqskit.compiler.CompilationStatus)."""
+            UNKNOWN = 0
+            RUNNING = 1
+            DONE = 2
+        return CompilationStatus
+
+
+#: BQSKit's ``CompilationStatus`` (the class itself when bqskit is
+#: installed, else a stdlib IntEnum with its members UNKNOWN, RUNNING, DONE).
+CompilationStatus = _status_enum()
+
+# TaskState -> CompilationStatus: a failed task is DONE (result() raises its
+# error, so BQSKit polling loops end and report it); a cancelled one is
+# UNKNOWN, as BQSKit forgets cancelled tasks.
+_TO_STATUS = {"queued": "RUNNING", "running": "RUNNING", "done": "DONE", "failed": "DONE",
+              "cancelled": "UNKNOWN", "unknown": "UNKNOWN"}
+
+ADDRESS_ENV = "BQSKIT_MPI_ADDRESS"
+TOKEN_FILE_ENV = "BQSKIT_MPI_TOKEN_FILE"
+
+
 def default_token_file() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "bqskit-mpi" / "token"
 
 
 def read_token(token: Optional[str] = None, token_file: Optional[Union[str, Path]] = None) -> str:
-    """Resolve the token: ``token``, else $BQSKIT_MPI_TOKEN, else the file."""
+    """Resolve the token: ``token``, else $BQSKIT_MPI_TOKEN, else the file
+    ``token_file``, else $BQSKIT_MPI_TOKEN_FILE, else the default file."""
     if token:
         return token.strip()
     env = os.environ.get(TOKEN_ENV, "").strip()
     if env:
         return env
+    if not token_file:
+        token_file = os.environ.get(TOKEN_FILE_ENV, "").strip() or None
     path = Path(token_file) if token_file else default_token_file()
     try:
         text = path.read_text().strip()
@@ -98,63 +134,221 @@ def _bqskit_circuit_type() -> Optional[type]:
     return Circuit
 
 
-def _looks_like_qasm(text: str) -> bool:
-    head = text.lstrip()[:200]
-    return head.startswith("OPENQASM") or "qreg" in text or "\n" in text
+def _is_qasm_text(text: str) -> bool:
+    return "\n" in text or text.lstrip().startswith("OPENQASM")
+
+
+def _existing_file(text: str) -> bool:
+    if "\n" in text or "\0" in text:
+        return False
+    try:
+        return os.path.isfile(text)
+    except (OSError, ValueError):  # name too long and the like
+        return False
+
+
+_QREG = re.compile(r"\bqreg\s+[A-Za-z_][A-Za-z0-9_]*\s*\[\s*(\d+)\s*\]")
+
+
+def _qasm_width(text: str) -> Optional[int]:
+    sizes = [int(m) for m in _QREG.findall(text)]
+    return sum(sizes) if sizes else None
 
 
 class _Input:
-    """A circuit to submit and how to give the result back."""
+    """A circuit to submit, its width when known, and how to give the
+    result back (a bqskit Circuit or QASM text)."""
 
-    def __init__(self, fields: Dict[str, Any], as_bqskit: bool) -> None:
+    def __init__(self, fields: Dict[str, Any], as_bqskit: bool, width: Optional[int]) -> None:
         self.fields = fields
         self.as_bqskit = as_bqskit
+        self.width = width
+
+
+def _bqskit_kind(obj: Any) -> str:
+    """'circuit', 'unitary', 'state' for bqskit objects, '' otherwise."""
+    mod = type(obj).__module__ or ""
+    if not mod.startswith("bqskit"):
+        return ""
+    name = type(obj).__name__
+    if name == "Circuit":
+        return "circuit"
+    if name == "UnitaryMatrix":
+        return "unitary"
+    if name in ("StateVector", "StateSystem"):
+        return "state"
+    return ""
+
+
+def _have_bqskit() -> bool:
+    return _bqskit_circuit_type() is not None
+
+
+def _unitary_input(arr: Any) -> _Input:
+    import numpy as np  # type: ignore
+    a = np.asarray(arr, dtype=np.complex128)
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] < 2 or a.shape[0] & (a.shape[0] - 1):
+        raise InvalidRequestError(f"a unitary must be a 2^n x 2^n matrix, got shape {a.shape}", field="unitary")
+    buf = io.BytesIO()
+    np.save(buf, a)
+    return _Input({"unitary": base64.b64encode(buf.getvalue()).decode("ascii")}, _have_bqskit(),
+                  a.shape[0].bit_length() - 1)
 
 
 def _prepare(circuit: Any) -> _Input:
-    ctype = _bqskit_circuit_type()
-    if ctype is not None and isinstance(circuit, ctype):
+    """Decide what ``circuit`` is. The rule: a bqskit Circuit or
+    UnitaryMatrix, a numpy array (a unitary), a ``pathlib.Path`` or other
+    path object (a file), bytes or str: a str (or bytes) that names an
+    existing file and has no newline is that file; otherwise it is QASM text
+    when it has a newline or starts with ``OPENQASM``; anything else is
+    refused. So a path is never taken for QASM text, whatever it contains."""
+    kind = _bqskit_kind(circuit)
+    if kind == "circuit":
         from bqskit.ir.lang.qasm2 import OPENQASM2Language  # type: ignore
-        return _Input({"qasm": OPENQASM2Language().encode(circuit)}, True)
+        return _Input({"qasm": OPENQASM2Language().encode(circuit)}, True, int(circuit.num_qudits))
+    if kind == "unitary":
+        return _unitary_input(circuit.numpy)
+    if kind == "state":
+        raise NotImplementedError(
+            f"bqskit_mpi cannot compile a {type(circuit).__name__}: the server takes circuits and unitaries "
+            "only (state preparation needs server support)")
     if isinstance(circuit, bytes):
         circuit = circuit.decode("utf-8")
-    if isinstance(circuit, str) and _looks_like_qasm(circuit):
-        return _Input({"qasm": circuit}, False)
-    if isinstance(circuit, (str, os.PathLike)):
+    if isinstance(circuit, str):
+        if _existing_file(circuit):
+            return _file_input(Path(circuit))
+        if _is_qasm_text(circuit):
+            return _Input({"qasm": circuit}, False, _qasm_width(circuit))
+        raise InvalidRequestError(
+            f"circuit {circuit[:80]!r} is neither QASM text nor an existing file (QASM text must start "
+            "with OPENQASM or span several lines)", field="qasm")
+    if isinstance(circuit, os.PathLike):
         path = Path(circuit)
-        if not path.exists():
-            raise InvalidRequestError(
-                f"circuit {str(circuit)[:80]!r} is neither QASM text nor an existing file", field="qasm")
-        if path.suffix.lower() == ".npy":
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            return _Input({"unitary": data, "filename": path.name}, False)
-        return _Input({"qasm": path.read_text(), "filename": path.name}, False)
-    if hasattr(circuit, "shape"):  # a numpy array or a bqskit UnitaryMatrix
-        import numpy as np  # type: ignore
-        arr = np.asarray(getattr(circuit, "numpy", circuit), dtype=np.complex128)
-        buf = io.BytesIO()
-        np.save(buf, arr)
-        return _Input({"unitary": base64.b64encode(buf.getvalue()).decode("ascii")}, False)
-    raise InvalidRequestError(f"cannot compile a {type(circuit).__name__}: pass QASM text, a path, "
-                              "or a bqskit.Circuit", field="qasm")
+        if not path.is_file():
+            raise InvalidRequestError(f"circuit file {str(path)[:200]!r} does not exist", field="qasm")
+        return _file_input(path)
+    if hasattr(circuit, "shape"):  # a numpy array
+        return _unitary_input(circuit)
+    raise InvalidRequestError(f"cannot compile a {type(circuit).__name__}: pass QASM text, a path, a "
+                              "bqskit Circuit or UnitaryMatrix, or a numpy unitary", field="qasm")
 
 
-# BQSKit compile() arguments this client accepts only at their defaults.
-_BQSKIT_DEFAULTS = {"model": None, "max_synthesis_size": 3, "synthesis_epsilon": 1e-8,
-                    "error_threshold": None, "with_mapping": False, "compiler": None}
+def _file_input(path: Path) -> _Input:
+    if path.suffix.lower() == ".npy":
+        import struct as _struct  # noqa: F401  (width comes from the server's check)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return _Input({"unitary": data, "filename": path.name}, False, None)
+    text = path.read_text()
+    return _Input({"qasm": text, "filename": path.name}, False, _qasm_width(text))
 
 
-def _check_bqskit_args(kwargs: Dict[str, Any]) -> None:
-    """Accept BQSKit's compile() keywords at their defaults; refuse others
-    clearly (the server has no coupling models or custom thresholds yet)."""
-    for name, default in _BQSKIT_DEFAULTS.items():
-        if name in kwargs:
-            value = kwargs.pop(name)
-            if value != default:
-                raise InvalidRequestError(
-                    f"{name}={value!r} is not supported by bqskit_mpi (only the default {default!r})", field=name)
-    if "logging_level" in kwargs:  # BQSKit's name
-        kwargs.setdefault("log_level", kwargs.pop("logging_level"))
+def _is_many(inp: Any) -> bool:
+    """True for a list or tuple of compilation inputs (not a nested list
+    of numbers, which is one unitary)."""
+    if not isinstance(inp, (list, tuple)) or not inp:
+        return False
+    return all(isinstance(x, (str, bytes, os.PathLike)) or _bqskit_kind(x) or hasattr(x, "shape")
+               for x in inp)
+
+
+# BQSKit's compile() options: their defaults, and what the server does with them.
+_COMPILE_DEFAULTS = {"model": None, "optimization_level": 1, "max_synthesis_size": 3,
+                     "synthesis_epsilon": 1e-8, "error_threshold": None, "error_sim_size": 8,
+                     "seed": None, "with_mapping": False}
+
+
+class _Options:
+    """Checked BQSKit compile() options (BQSKit's own TypeError/ValueError
+    for bad values; NotImplementedError naming what the server lacks)."""
+
+    def __init__(self, model: Any = None, optimization_level: int = 1, max_synthesis_size: int = 3,
+                 synthesis_epsilon: float = 1e-8, error_threshold: Optional[float] = None,
+                 error_sim_size: int = 8, seed: Optional[int] = None, with_mapping: bool = False) -> None:
+        if model is not None:
+            from ._passes import model_is_default
+            if not model_is_default(model):
+                raise NotImplementedError(
+                    "model: bqskit_mpi compiles to an all-to-all {CNOTGate, U3Gate} target only; another "
+                    "coupling graph or gate set needs server support (submit fields for the coupling "
+                    "graph and gate set)")
+        if isinstance(optimization_level, bool) or not isinstance(optimization_level, int):
+            raise TypeError(f"Expected integer for optimization_level, got {type(optimization_level)}.")
+        if optimization_level == 4:
+            raise NotImplementedError(
+                "optimization_level=4: BQSKit's level 4 (permutation-aware mapping) is not available "
+                "in bqskit-mpi; use 1, 2 or 3")
+        if isinstance(max_synthesis_size, bool) or not isinstance(max_synthesis_size, int):
+            raise TypeError(f"Expected integer for max_synthesis_size, got {type(max_synthesis_size)}.")
+        if max_synthesis_size <= 1:
+            raise ValueError("The maximum synthesis size must be greater than or equal to 2."
+                             f" Got {max_synthesis_size}.")
+        if not isinstance(synthesis_epsilon, (int, float)) or isinstance(synthesis_epsilon, bool):
+            raise TypeError(f"Expected float for synthesis_epsilon, got {type(synthesis_epsilon)}.")
+        if synthesis_epsilon < 0 or synthesis_epsilon > 1:
+            raise ValueError(f"Out-of-bounds synthesis_epsilon, it must be between 0 and 1, got {synthesis_epsilon}.")
+        if synthesis_epsilon != 1e-8:
+            raise NotImplementedError(
+                f"synthesis_epsilon={synthesis_epsilon!r}: the server's optimization levels use 1e-8; "
+                "another threshold needs a server-side submit option (or pass a workflow of BQSKit "
+                "passes with success_threshold set)")
+        if error_threshold is not None:
+            if not isinstance(error_threshold, (int, float)) or isinstance(error_threshold, bool):
+                raise TypeError(f"Expected float for error_threshold, got {type(error_threshold)}.")
+            if error_threshold < 0 or error_threshold > 1:
+                raise ValueError(f"Out-of-bounds error_threshold, it must be between 0 and 1, got {error_threshold}.")
+        if isinstance(error_sim_size, bool) or not isinstance(error_sim_size, int):
+            raise TypeError(f"Expected integer for error_sim_size, got {type(error_sim_size)}.")
+        if error_sim_size < max_synthesis_size:
+            raise ValueError("Simulation size for error calculation cannot be less than the maximum "
+                             f"synthesis size: {error_sim_size} < {max_synthesis_size}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"Expected integer for seed, got {type(seed)}.")
+        if not isinstance(with_mapping, bool):
+            raise TypeError(f"Expected bool for with_mapping, got {type(with_mapping)}.")
+        self.optimization_level = optimization_level
+        self.block_size = max_synthesis_size
+        self.error_threshold = error_threshold
+        self.seed = seed
+        self.with_mapping = with_mapping
+
+
+def _check_task_options(max_logging_depth: int, data: Any) -> None:
+    if max_logging_depth != -1:
+        raise NotImplementedError(
+            f"max_logging_depth={max_logging_depth!r}: the server has no logging depth limit yet "
+            "(needs a submit option); leave it at -1 and filter with Python logging levels")
+    if data:
+        keys = sorted(str(k) for k in dict(data))
+        raise NotImplementedError(
+            f"data with keys {keys}: the server cannot take BQSKit PassData (Python objects); "
+            "pass the seed as seed= and leave data=None")
+
+
+class PassData(dict):
+    """The server's pass data (a dict: stages, blocks, error_bound, ...),
+    with BQSKit's ``error`` attribute (the error upper bound)."""
+
+    @property
+    def error(self) -> float:
+        return float(self.get("error_bound", 0.0))
+
+
+def _check_error(data: Dict[str, Any], threshold: Optional[float], index: Optional[int] = None) -> None:
+    """BQSKit's compile() check: warn when the error upper bound exceeds
+    the threshold (same formula as BQSKit)."""
+    if threshold is None:
+        return
+    error = float(data.get("error_bound", 0.0))
+    nonsq = 1 - math.sqrt(max(1 - error * error, 0))
+    if nonsq > threshold:
+        where = f" in compilation index {index}" if index is not None else ""
+        warnings.warn(f"Upper bound on error is greater than set threshold: {nonsq} > {threshold}{where}.")
+
+
+def _width_of(out: Any) -> int:
+    if isinstance(out, str):
+        return _qasm_width(out) or 0
+    return int(out.num_qudits)
 
 
 class _Pending:
@@ -169,22 +363,30 @@ class _Pending:
 class Compiler:
     """A connection to a bqskit-mpi server, with BQSKit's Compiler methods.
 
-    ``ip=None`` starts a private ``bqskit-server`` on localhost (BQSKit's
-    attached mode) and stops it on close; ``num_workers`` sizes it.
+    The positional parameters are BQSKit's, in BQSKit's order. ``ip=None``
+    connects to $BQSKIT_MPI_ADDRESS (HOST:PORT) when it is set (batch jobs
+    set it), else starts a private ``bqskit-server`` on localhost (BQSKit's
+    attached mode) sized by ``num_workers``, with ``num_blas_threads``
+    OpenBLAS threads, and stops it on close. ``worker_port`` is accepted for
+    BQSKit scripts and has no effect (the private server has no worker
+    port). ``runtime_log_level`` is the default level of the log events the
+    server sends for each task (None: follow the ``bqskit_mpi`` logger).
     """
 
     def __init__(
         self,
         ip: Optional[str] = None,
         port: int = _wire.DEFAULT_PORT,
-        token: Optional[str] = None,
-        *,
-        token_file: Optional[Union[str, Path]] = None,
         num_workers: int = -1,
+        runtime_log_level: Optional[Union[int, str]] = None,
+        worker_port: int = 7474,
+        num_blas_threads: int = 1,
+        *,
+        token: Optional[str] = None,
+        token_file: Optional[Union[str, Path]] = None,
         connect_timeout: float = 10.0,
         retries: int = 5,
         progress: Optional[Callable[[str, int, int, str], None]] = None,
-        runtime_log_level: Optional[Union[int, str]] = None,
     ) -> None:
         self._server: Optional[LocalServer] = None
         self._sock: Optional[socket.socket] = None
@@ -195,10 +397,24 @@ class Compiler:
         self._next_id = 0
         self._progress = progress
         self._log_level = runtime_log_level
+        self._tasks: Dict[uuid.UUID, str] = {}
         self._as_bqskit: Dict[str, bool] = {}
         self.limits: Dict[str, Any] = {}
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int):
+            raise TypeError(f"num_workers must be an integer, got {type(num_workers).__name__} "
+                            "(BQSKit's order is ip, port, num_workers; the token is keyword-only: token=...)")
         if ip is None:
-            self._server = LocalServer(num_workers=num_workers)
+            ip = os.environ.get(ADDRESS_ENV, "").strip() or None
+            if ip is not None:
+                try:
+                    host, p = _split(ip, 0)
+                except ValueError:
+                    host, p = "", 0
+                if not host or not p:
+                    raise BQSKitMPIError(f"${ADDRESS_ENV}={ip!r}: want HOST:PORT", code="client")
+        if ip is None:
+            env = {"OPENBLAS_NUM_THREADS": str(max(int(num_blas_threads), 1))}
+            self._server = LocalServer(num_workers=num_workers, env=env)
             host, port = self._server.host, self._server.port
             token = self._server.token
         else:
@@ -348,85 +564,189 @@ class Compiler:
 
     # -- BQSKit's Compiler API -----------------------------------------
 
+    def _server_task(self, task_id: Union[uuid.UUID, str]) -> str:
+        """The server's id for a task id: a uuid.UUID (or its string) that
+        submit() returned, or the server's own id string."""
+        if isinstance(task_id, uuid.UUID):
+            t = self._tasks.get(task_id)
+            if t is None:
+                raise UnknownTaskError(f"task {task_id} was not submitted through this Compiler",
+                                       code="unknown_task")
+            return t
+        if isinstance(task_id, str):
+            try:
+                u = uuid.UUID(task_id)
+            except ValueError:
+                return task_id
+            return self._tasks.get(u, task_id)
+        raise TypeError(f"a task id is a uuid.UUID or a str, got {type(task_id).__name__}")
+
     def submit(
         self,
         circuit: Any,
-        optimization_level: int = 1,
-        seed: Optional[int] = None,
-        *,
-        workflow: Optional[Sequence[Dict[str, Any]]] = None,
-        block_size: Optional[int] = None,
+        workflow: Any = None,
         request_data: bool = False,
+        logging_level: Optional[Union[int, str]] = None,
+        max_logging_depth: int = -1,
+        data: Optional[Dict[str, Any]] = None,
+        *,
+        optimization_level: Optional[int] = None,
+        seed: Optional[int] = None,
+        block_size: Optional[int] = None,
         log_level: Optional[Union[int, str]] = None,
         filename: Optional[str] = None,
-    ) -> str:
-        """Submit a compilation; returns its task id."""
+    ) -> uuid.UUID:
+        """Submit a compilation; returns its task id (a uuid.UUID, as
+        BQSKit's). ``workflow`` is a BQSKit ``Workflow``, a pass or a list of
+        passes (translated, see README), a list of the server's pass specs
+        (dicts), or None for ``optimization_level`` (default 1; an int
+        given as ``workflow`` is taken as the level)."""
+        _check_task_options(max_logging_depth, data)
+        if isinstance(workflow, int) and not isinstance(workflow, bool):
+            if optimization_level is not None:
+                raise TypeError("optimization_level given twice")
+            optimization_level, workflow = workflow, None
         inp = _prepare(circuit)
         req: Dict[str, Any] = {"type": "submit", **inp.fields}
         if workflow is not None:
-            req["workflow"] = json.loads(json.dumps(list(workflow)))
+            if optimization_level is not None:
+                raise InvalidRequestError("pass either a workflow or an optimization_level, not both",
+                                          field="workflow")
+            from ._passes import translate
+            req["workflow"] = json.loads(json.dumps(translate(workflow, inp.width, block_size or 3)))
         else:
-            req["optimization_level"] = int(optimization_level)
+            req["optimization_level"] = int(optimization_level if optimization_level is not None else 1)
         if seed is not None:
             req["seed"] = int(seed)
-        if block_size is not None:
+        if block_size is not None and block_size != 3:
             req["block_size"] = int(block_size)
         if request_data:
             req["request_data"] = True
         if filename is not None:
             req["filename"] = filename
-        req["log_level"] = _level_name(log_level if log_level is not None else self._log_level)
+        level = log_level if log_level is not None else logging_level
+        req["log_level"] = _level_name(level if level is not None else self._log_level)
         task = str(self._call(req)["task"])
+        uid = uuid.uuid4()
+        self._tasks[uid] = task
         self._as_bqskit[task] = inp.as_bqskit
-        return task
+        return uid
 
-    def status(self, task_id: str) -> CompilationStatus:
-        """The task's state; asking changes nothing."""
-        st = self._call({"type": "status", "task": task_id}).get("status", "unknown")
+    def status(self, task_id: Union[uuid.UUID, str]) -> Any:
+        """BQSKit's ``CompilationStatus``: RUNNING while queued or running,
+        DONE when finished (also when failed: result() raises the error),
+        UNKNOWN once cancelled. Asking changes nothing."""
+        return getattr(CompilationStatus, _TO_STATUS[self.state(task_id).value])
+
+    def state(self, task_id: Union[uuid.UUID, str]) -> TaskState:
+        """The task's detailed state: queued, running, done, failed or
+        cancelled."""
+        st = self._call({"type": "status", "task": self._server_task(task_id)}).get("status", "unknown")
         try:
-            return CompilationStatus(st)
+            return TaskState(st)
         except ValueError:
-            return CompilationStatus.UNKNOWN
+            return TaskState.UNKNOWN
 
-    def result(self, task_id: str, timeout: Optional[float] = None) -> Any:
-        """Wait for the task and return its circuit (and pass data when it
-        was submitted with request_data). May be called more than once."""
-        msg = self._call({"type": "result", "task": task_id}, timeout=timeout)
+    def result(self, task_id: Union[uuid.UUID, str], timeout: Optional[float] = None) -> Any:
+        """Wait for the task and return its circuit, or ``(circuit, data)``
+        when it was submitted with request_data. The circuit is a bqskit
+        ``Circuit`` for a bqskit Circuit or unitary input when bqskit is
+        installed, else QASM text. May be called more than once."""
+        task = self._server_task(task_id)
+        msg = self._call({"type": "result", "task": task}, timeout=timeout)
         res = msg.get("result") or {}
         out: Any = res.get("qasm", "")
-        if self._as_bqskit.get(task_id):
+        if self._as_bqskit.get(task):
             from bqskit.ir.lang.qasm2 import OPENQASM2Language  # type: ignore
             out = OPENQASM2Language().decode(out)
         if "data" in res:
-            return out, res["data"]
+            return out, PassData(res["data"])
         return out
 
-    def cancel(self, task_id: str) -> bool:
+    def cancel(self, task_id: Union[uuid.UUID, str]) -> bool:
         """Cancel the task; True when the server acknowledged it."""
-        msg = self._call({"type": "cancel", "task": task_id})
+        msg = self._call({"type": "cancel", "task": self._server_task(task_id)})
         return msg.get("type") == "reply"
 
     def compile(
         self,
         circuit: Any,
-        optimization_level: int = 1,
-        seed: Optional[int] = None,
-        **kwargs: Any,
+        workflow: Any = None,
+        request_data: bool = False,
+        logging_level: Optional[Union[int, str]] = None,
+        max_logging_depth: int = -1,
+        data: Optional[Dict[str, Any]] = None,
+        **options: Any,
     ) -> Any:
-        """Submit and wait; returns what result() returns. Ctrl-C cancels
-        the task on the server. BQSKit's compile() keywords (model,
-        max_synthesis_size, synthesis_epsilon, ...) are accepted at their
-        defaults; logging_level is an alias of log_level."""
-        _check_bqskit_args(kwargs)
-        task = self.submit(circuit, optimization_level, seed, **kwargs)
+        """Submit and wait (BQSKit's Compiler.compile). Besides a workflow
+        it takes BQSKit's compile() options (model, optimization_level,
+        max_synthesis_size, synthesis_epsilon, error_threshold,
+        error_sim_size, seed, with_mapping) and ``log_level``, ``filename``,
+        ``block_size`` (= max_synthesis_size). A list or tuple of circuits
+        is submitted at once, compiled in parallel, and returns a list.
+        Ctrl-C cancels the unfinished tasks on the server."""
+        _check_task_options(max_logging_depth, data)
+        if isinstance(workflow, int) and not isinstance(workflow, bool):
+            if "optimization_level" in options:
+                raise TypeError("optimization_level given twice")
+            options["optimization_level"], workflow = workflow, None
+        log_level = options.pop("log_level", None)
+        filename = options.pop("filename", None)
+        if "block_size" in options:
+            options.setdefault("max_synthesis_size", options.pop("block_size"))
+        unknown = sorted(set(options) - set(_COMPILE_DEFAULTS))
+        if unknown:
+            raise TypeError(f"Compiler.compile() got unknown options {unknown}; known: "
+                            f"{sorted(_COMPILE_DEFAULTS)}, log_level, filename, block_size")
+        if workflow is not None and "optimization_level" in options:
+            raise InvalidRequestError("pass either a workflow or an optimization_level, not both",
+                                      field="workflow")
+        opts = _Options(**options)
+        many = _is_many(circuit)
+        inputs = list(circuit) if many else [circuit]
+        want_data = request_data or opts.error_threshold is not None or opts.with_mapping
+        raw = self._run(inputs, workflow, opts, want_data, log_level if log_level is not None else logging_level,
+                        filename)
+        outs = []
+        for i, r in enumerate(raw):
+            out, pdata = r if want_data else (r, None)
+            if pdata is not None:
+                _check_error(pdata, opts.error_threshold, i if many else None)
+            if opts.with_mapping:
+                # bqskit-mpi does no placement or routing: qubit i stays on
+                # qubit i, so both mappings are the identity.
+                ident = list(range(_width_of(out)))
+                outs.append((out, ident, list(ident)) if not request_data else (out, ident, list(ident), pdata))
+            elif request_data:
+                outs.append((out, pdata))
+            else:
+                outs.append(out)
+        return outs if many else outs[0]
+
+    def _run(self, inputs: List[Any], workflow: Any, opts: "_Options", want_data: bool,
+             log_level: Optional[Union[int, str]], filename: Optional[str]) -> List[Any]:
+        """Submit the inputs (at most the server's max_open_tasks at once)
+        and collect their results in order; on any error or Ctrl-C the
+        unfinished ones are cancelled."""
+        window = max(1, int(self.limits.get("max_open_tasks") or 64))
+        ids: List[uuid.UUID] = []
+        results: List[Any] = []
         try:
-            return self.result(task)
-        except KeyboardInterrupt:
-            try:
-                self.cancel(task)
-            except BQSKitMPIError:
-                pass
+            while len(results) < len(inputs):
+                while len(ids) < len(inputs) and len(ids) - len(results) < window:
+                    ids.append(self.submit(
+                        inputs[len(ids)], workflow, want_data,
+                        optimization_level=None if workflow is not None else opts.optimization_level,
+                        seed=opts.seed, block_size=opts.block_size, log_level=log_level, filename=filename))
+                results.append(self.result(ids[len(results)]))
+        except BaseException:
+            for t in ids[len(results):]:
+                try:
+                    self.cancel(t)
+                except BQSKitMPIError:
+                    pass
             raise
+        return results
 
     def close(self) -> None:
         """End the session (unfinished tasks are cancelled) and stop a
@@ -469,18 +789,37 @@ def _split(ip: str, port: int) -> Tuple[str, int]:
 
 
 def compile(
-    circuit: Any,
+    input: Any,
+    model: Any = None,
     optimization_level: int = 1,
-    ip: Optional[str] = None,
-    port: int = _wire.DEFAULT_PORT,
+    max_synthesis_size: int = 3,
+    synthesis_epsilon: float = 1e-8,
+    error_threshold: Optional[float] = None,
+    error_sim_size: int = 8,
+    compiler: Optional[Compiler] = None,
     seed: Optional[int] = None,
-    *,
-    token: Optional[str] = None,
-    num_workers: int = -1,
-    **kwargs: Any,
+    with_mapping: bool = False,
+    **compiler_kwargs: Any,
 ) -> Any:
-    """BQSKit's compile(): one compilation through a server at ``ip``
-    (or a private local server when ``ip`` is None)."""
-    _check_bqskit_args(kwargs)
-    with Compiler(ip, port, token, num_workers=num_workers) as c:
-        return c.compile(circuit, optimization_level, seed, **kwargs)
+    """BQSKit's compile(), same parameters in the same order: compile a
+    circuit, a unitary, or a list of them (returns a list; compiled in
+    parallel). ``compiler=`` reuses a Compiler; otherwise ``compiler_kwargs``
+    (ip, port, num_workers, token, ...) build one for this call.
+    ``log_level``/``logging_level``, ``filename`` and ``request_data`` are
+    passed to Compiler.compile."""
+    options = dict(model=model, optimization_level=optimization_level, max_synthesis_size=max_synthesis_size,
+                   synthesis_epsilon=synthesis_epsilon, error_threshold=error_threshold,
+                   error_sim_size=error_sim_size, seed=seed, with_mapping=with_mapping)
+    _Options(**options)  # refuse bad options before starting anything
+    task_kwargs = {k: compiler_kwargs.pop(k) for k in ("log_level", "logging_level", "filename", "request_data")
+                   if k in compiler_kwargs}
+    if compiler is not None:
+        if not isinstance(compiler, Compiler):
+            raise TypeError(f"compiler= must be a bqskit_mpi.Compiler, got {type(compiler).__module__}."
+                            f"{type(compiler).__name__}")
+        if compiler_kwargs:
+            raise TypeError(f"compile(): {sorted(compiler_kwargs)} configure a new Compiler and cannot be "
+                            "combined with compiler=")
+        return compiler.compile(input, **task_kwargs, **options)
+    with Compiler(**compiler_kwargs) as c:
+        return c.compile(input, **task_kwargs, **options)

@@ -47,8 +47,9 @@ class ProtocolError(BQSKitMPIError):
     """Bad frame, bad JSON, wrong version, unknown request: a client bug."""
 
 
-class InvalidRequestError(BQSKitMPIError):
-    """A request field is missing or invalid (see ``field``)."""
+class InvalidRequestError(BQSKitMPIError, ValueError):
+    """A request field is missing or invalid (see ``field``). Also a
+    ``ValueError``, which BQSKit raises for bad options."""
 
 
 class InvalidCircuitError(InvalidRequestError):

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import bqskit_mpi
-from bqskit_mpi import CompilationStatus, Compiler
+from bqskit_mpi import CompilationStatus, Compiler, TaskState
 
 from conftest import CIRCUITS
 from qsim import distance
@@ -46,18 +46,19 @@ def test_compile_qft5_level2_verifies(server, qft5):
 def test_status_result_twice_and_data(server, qft5):
     with connect(server) as c:
         task = c.submit(CIRCUITS / "qft5.qasm", optimization_level=2, seed=3, request_data=True)
-        seen = [c.status(task)]
-        assert seen[0] in (CompilationStatus.QUEUED, CompilationStatus.RUNNING, CompilationStatus.DONE)
-        while seen[-1] != CompilationStatus.DONE:
+        seen = [c.state(task)]
+        assert seen[0] in (TaskState.QUEUED, TaskState.RUNNING, TaskState.DONE)
+        while c.status(task) != CompilationStatus.DONE:
             time.sleep(0.05)
-            seen.append(c.status(task))
+            seen.append(c.state(task))
             assert seen[-1] in ("queued", "running", "done"), seen
         first, data = c.result(task)
         second, data2 = c.result(task)
         assert first == second and data == data2
         assert distance(qft5, first) < TOL
         assert "stages" in data and "error_bound" in data
-        assert c.status(task) == "done"  # asking again changes nothing
+        assert c.state(task) == "done"  # asking again changes nothing
+        assert c.status(task) == CompilationStatus.DONE
 
 
 def test_cancel_long_compile(server, qft5):
@@ -71,7 +72,8 @@ def test_cancel_long_compile(server, qft5):
         print(f"cancel of hub18 level 3 answered in {elapsed * 1000:.1f} ms")
         with pytest.raises(bqskit_mpi.CompilationCancelledError):
             c.result(task)
-        assert c.status(task) == "cancelled"
+        assert c.state(task) == "cancelled"
+        assert c.status(task) == CompilationStatus.UNKNOWN
         out = c.compile(qft5, optimization_level=1, seed=1)  # the server serves the next compile
         assert distance(qft5, out) < TOL
 
@@ -89,8 +91,10 @@ def test_errors_keep_server_serving(server, qft5):
             c.compile(qft5, workflow=[{"pass": "frobnicate"}])
         with pytest.raises(bqskit_mpi.UnknownTaskError):
             c.status("no-such-task")
-        with pytest.raises(bqskit_mpi.InvalidRequestError, match="max_synthesis_size"):
-            c.compile(qft5, max_synthesis_size=4)
+        with pytest.raises(NotImplementedError, match="synthesis_epsilon"):
+            c.compile(qft5, synthesis_epsilon=1e-6)
+        with pytest.raises(bqskit_mpi.InvalidRequestError, match="block_size"):
+            c.compile(qft5, max_synthesis_size=9, error_sim_size=9)
         with pytest.raises(bqskit_mpi.InvalidRequestError, match="optimization_level"):
             c.compile(qft5, optimization_level=7)
         assert distance(qft5, c.compile(qft5, seed=2)) < TOL
