@@ -75,3 +75,57 @@ def test_bad_circuit_argument():
         bqskit_mpi.compiler._prepare("no-such-file.qasm")
     with pytest.raises(bqskit_mpi.InvalidRequestError, match="cannot compile a int"):
         bqskit_mpi.compiler._prepare(42)
+
+
+def test_path_or_qasm_text_rule(tmp_path, monkeypatch):
+    # A path is never taken for QASM text, whatever it contains.
+    d = tmp_path / "qreg q[2];"
+    d.mkdir()
+    f = d / "OPENQASM qreg.qasm"
+    f.write_text("OPENQASM 2.0;\nqreg q[2];\ncx q[0],q[1];\n")
+    for arg in (str(f), f, str(f).encode()):
+        inp = bqskit_mpi.compiler._prepare(arg)
+        assert inp.fields["filename"] == f.name and inp.fields["qasm"].startswith("OPENQASM"), arg
+        assert inp.width == 2
+    # Text: several lines, or one line starting with OPENQASM.
+    assert "filename" not in bqskit_mpi.compiler._prepare("OPENQASM 2.0; qreg q[3];").fields
+    assert bqskit_mpi.compiler._prepare("qreg a[2];\nqreg b[3];\n").width == 5
+    with pytest.raises(bqskit_mpi.InvalidRequestError, match="does not exist"):
+        bqskit_mpi.compiler._prepare(tmp_path / "missing.qasm")
+    with pytest.raises(bqskit_mpi.InvalidRequestError, match="neither QASM text"):
+        bqskit_mpi.compiler._prepare("qreg q[2]; cx q[0],q[1];")
+
+
+def test_bqskit_signature_and_environment(monkeypatch):
+    # BQSKit's order is (ip, port, num_workers): a token there is refused clearly.
+    with pytest.raises(TypeError, match="token is keyword-only"):
+        bqskit_mpi.Compiler("127.0.0.1", 7472, "0" * 64)
+    monkeypatch.setenv("BQSKIT_MPI_ADDRESS", "no-port-here")
+    with pytest.raises(bqskit_mpi.BQSKitMPIError, match="BQSKIT_MPI_ADDRESS"):
+        bqskit_mpi.Compiler()
+    st = bqskit_mpi.CompilationStatus
+    assert (st.UNKNOWN, st.RUNNING, st.DONE) == (0, 1, 2)  # BQSKit's values, with or without bqskit
+
+
+def test_token_file_from_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("BQSKIT_MPI_TOKEN", raising=False)
+    f = tmp_path / "job-token"
+    f.write_text("from-env-file\n")
+    monkeypatch.setenv("BQSKIT_MPI_TOKEN_FILE", str(f))
+    assert read_token() == "from-env-file"
+    assert read_token("explicit") == "explicit"
+
+
+def test_unsupported_compile_options_are_named():
+    from bqskit_mpi.compiler import _check_task_options, _Options
+    with pytest.raises(NotImplementedError, match="synthesis_epsilon"):
+        _Options(synthesis_epsilon=1e-6)
+    with pytest.raises(NotImplementedError, match="optimization_level=4"):
+        _Options(optimization_level=4)
+    with pytest.raises(NotImplementedError, match="max_logging_depth"):
+        _check_task_options(3, None)
+    with pytest.raises(NotImplementedError, match=r"data with keys \['k'\]"):
+        _check_task_options(-1, {"k": 1})
+    with pytest.raises(ValueError, match="Simulation size"):
+        _Options(max_synthesis_size=5, error_sim_size=4)
+    assert _Options(max_synthesis_size=4, error_threshold=0.1, error_sim_size=9, with_mapping=True).block_size == 4
