@@ -16,13 +16,12 @@ import time
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _wire
 from ._server import LocalServer
 from .errors import (
     BQSKitMPIError,
-    CompilationCancelledError,
     ConnectionClosedError,
     InvalidRequestError,
     ProtocolError,
@@ -227,7 +226,7 @@ def _prepare(circuit: Any) -> _Input:
         if not path.is_file():
             raise InvalidRequestError(f"circuit file {str(path)[:200]!r} does not exist", field="qasm")
         return _file_input(path)
-    if hasattr(circuit, "shape"):  # a numpy array
+    if hasattr(circuit, "shape") or isinstance(circuit, (list, tuple)):  # a numpy array or nested lists
         return _unitary_input(circuit)
     raise InvalidRequestError(f"cannot compile a {type(circuit).__name__}: pass QASM text, a path, a "
                               "bqskit Circuit or UnitaryMatrix, or a numpy unitary", field="qasm")
@@ -235,7 +234,6 @@ def _prepare(circuit: Any) -> _Input:
 
 def _file_input(path: Path) -> _Input:
     if path.suffix.lower() == ".npy":
-        import struct as _struct  # noqa: F401  (width comes from the server's check)
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         return _Input({"unitary": data, "filename": path.name}, False, None)
     text = path.read_text()
@@ -702,6 +700,8 @@ class Compiler:
             raise InvalidRequestError("pass either a workflow or an optimization_level, not both",
                                       field="workflow")
         opts = _Options(**options)
+        if isinstance(circuit, (list, tuple)) and not circuit:
+            raise ValueError("Input iterable is empty.")
         many = _is_many(circuit)
         inputs = list(circuit) if many else [circuit]
         want_data = request_data or opts.error_threshold is not None or opts.with_mapping
