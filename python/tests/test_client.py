@@ -186,3 +186,16 @@ def test_bqskit_circuit_in_and_out(server):
     assert dist < 1e-6, dist
     print(f"bqskit {bqskit.__version__}: distance {dist:.2e}, CNOTs {circ.count(bqskit.ir.gates.CNOTGate())} -> "
           f"{out.count(bqskit.ir.gates.CNOTGate())}")
+
+
+def test_failed_task_is_done_for_bqskit_polling(server):
+    # BQSKit polling loops wait for DONE: a failed task reports DONE and
+    # result() raises its error (state() says "failed").
+    hub18 = (CIRCUITS / "hub18.qasm").read_text()
+    with connect(server) as c:
+        task = c.submit(hub18, [{"pass": "scanning_gate_removal"}])  # 18 qubits: too wide at top level
+        while c.status(task) != CompilationStatus.DONE:
+            time.sleep(0.05)
+        assert c.state(task) == TaskState.FAILED
+        with pytest.raises(bqskit_mpi.CompilationError, match="scanning_gate_removal"):
+            c.result(task)
