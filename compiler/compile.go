@@ -10,9 +10,11 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
 	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
 )
 
@@ -25,11 +27,13 @@ const (
 	TaskBlock = "compiler.block"
 	// TaskInstantiate runs one batch item of a search's successor
 	// instantiations (QSearch/LEAP's unit of work).
-	TaskInstantiate = "compiler.instantiate"
+	TaskInstantiate = synthesis.TaskInstantiate
 )
 
-// MaxUnitaryQubits is the widest unitary input the compiler synthesizes.
-const MaxUnitaryQubits = 4
+// MaxUnitaryInputQubits is the widest unitary input the compiler
+// synthesizes (not to be confused with circuit.MaxUnitaryQubits, the widest
+// circuit whose unitary can be built).
+const MaxUnitaryInputQubits = 4
 
 // Request is what a client submits to the compile task. Exactly one of
 // QASM and Unitary is set; Workflow (JSON, see ParseWorkflow) overrides
@@ -131,8 +135,8 @@ func NewPlan(r Request) (*Plan, error) {
 			return nil, err
 		}
 		n := bits.Len(uint(u.Rows)) - 1
-		if n < 1 || n > MaxUnitaryQubits {
-			return nil, fmt.Errorf("%w: unitary: %d qubits (the compiler synthesizes 1 to %d)", ErrUnsupported, n, MaxUnitaryQubits)
+		if n < 1 || n > MaxUnitaryInputQubits {
+			return nil, fmt.Errorf("%w: unitary: %d qubits (the compiler synthesizes 1 to %d)", ErrUnsupported, n, MaxUnitaryInputQubits)
 		}
 		p.Target = &u
 	case r.QASM != "":
@@ -168,7 +172,7 @@ func NewPlan(r Request) (*Plan, error) {
 
 // Run executes the plan on exec. progress, when not nil, receives
 // (blocks done, blocks total) as for_each_block passes advance.
-func (p *Plan) Run(ctx context.Context, exec Executor, log *zap.Logger, progress func(done, total int)) (*circuit.Circuit, *PassData, error) {
+func (p *Plan) Run(ctx context.Context, exec batch.Executor, log *zap.Logger, progress func(done, total int)) (*circuit.Circuit, *PassData, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
@@ -183,7 +187,7 @@ func (p *Plan) Run(ctx context.Context, exec Executor, log *zap.Logger, progress
 			return nil, nil, err
 		}
 		e.data.Accepted = acc
-		e.data.ErrorBound = linalg.Distance(*p.Target, Unitary(c))
+		e.data.ErrorBound = linalg.Distance(*p.Target, c.Unitary())
 		e.record("unitary", c, start)
 		return c, e.data, nil
 	}
@@ -197,7 +201,7 @@ func (p *Plan) Run(ctx context.Context, exec Executor, log *zap.Logger, progress
 
 // Compile runs a request end to end on exec and returns the encoded-ready
 // Result (PassData only when requested).
-func Compile(ctx context.Context, r Request, exec Executor, log *zap.Logger, progress func(done, total int)) (Result, error) {
+func Compile(ctx context.Context, r Request, exec batch.Executor, log *zap.Logger, progress func(done, total int)) (Result, error) {
 	p, err := NewPlan(r)
 	if err != nil {
 		return Result{}, err
