@@ -2,8 +2,10 @@ package compiler
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/bits"
 	"time"
@@ -28,6 +30,14 @@ const (
 	// TaskInstantiate runs one batch item of a search's successor
 	// instantiations (QSearch/LEAP's unit of work).
 	TaskInstantiate = synthesis.TaskInstantiate
+)
+
+// Optimization levels and the default block size; NewPlan checks both.
+const (
+	MinLevel         = 1
+	MaxLevel         = 3
+	DefaultLevel     = 1
+	DefaultBlockSize = 3
 )
 
 // MaxUnitaryInputQubits is the widest unitary input the compiler
@@ -102,29 +112,27 @@ type Plan struct {
 	BlockSize int
 }
 
-// NewPlan validates a request: level and block size ranges, the workflow,
-// and the input (QASM parse errors name file, line and column; unitary
-// errors come from unitaryio). Errors wrap ErrBadParam, ErrWorkflow,
-// ErrRequest or the input package's sentinel.
+// NewPlan validates a request, the one place the level and block size
+// are checked: level and block size ranges (MinLevel..MaxLevel,
+// MinBlockSize..MaxBlockSize, 0 meaning the defaults), the workflow, and
+// the input, parsed once here (QASM parse errors are *qasm.Error with file,
+// line and column; unitary errors come from unitaryio). Request errors are
+// *RequestError (matching ErrBadParam, ErrWorkflow, ErrUnknownPass,
+// ErrUnsupported or ErrRequest) naming the field at fault; input errors
+// are the input package's.
 func NewPlan(r Request) (*Plan, error) {
-	level := r.OptimizationLevel
-	if level == 0 {
-		level = 1
+	level := cmp.Or(r.OptimizationLevel, DefaultLevel)
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
-	if level < 1 || level > 3 {
-		return nil, fmt.Errorf("%w: optimization_level: want 1, 2 or 3, got %d", ErrBadParam, r.OptimizationLevel)
-	}
-	bs := r.BlockSize
-	if bs == 0 {
-		bs = 3
-	}
-	if bs < MinBlockSize || bs > MaxBlockSize {
-		return nil, fmt.Errorf("%w: block_size: want an integer in [%d, %d], got %d", ErrBadParam, MinBlockSize, MaxBlockSize, r.BlockSize)
+	bs := cmp.Or(r.BlockSize, DefaultBlockSize)
+	if err := checkBlockSize(bs); err != nil {
+		return nil, err
 	}
 	p := &Plan{Seed: r.Seed, BlockSize: bs}
 	switch {
 	case r.QASM != "" && len(r.Unitary) > 0:
-		return nil, fmt.Errorf("%w: give either qasm or unitary, not both", ErrRequest)
+		return nil, reqError(ErrRequest, "", "give either qasm or unitary, not both")
 	case len(r.Unitary) > 0:
 		name := r.Name
 		if name == "" {
@@ -136,7 +144,7 @@ func NewPlan(r Request) (*Plan, error) {
 		}
 		n := bits.Len(uint(u.Rows)) - 1
 		if n < 1 || n > MaxUnitaryInputQubits {
-			return nil, fmt.Errorf("%w: unitary: %d qubits (the compiler synthesizes 1 to %d)", ErrUnsupported, n, MaxUnitaryInputQubits)
+			return nil, reqError(ErrUnsupported, "unitary", "unitary: %d qubits (the compiler synthesizes 1 to %d)", n, MaxUnitaryInputQubits)
 		}
 		p.Target = &u
 	case r.QASM != "":
@@ -150,7 +158,7 @@ func NewPlan(r Request) (*Plan, error) {
 		}
 		p.Circuit = c
 	default:
-		return nil, fmt.Errorf("%w: qasm: no input circuit or unitary", ErrRequest)
+		return nil, reqError(ErrRequest, "qasm", "qasm: no input circuit or unitary")
 	}
 	var err error
 	switch {
@@ -158,6 +166,10 @@ func NewPlan(r Request) (*Plan, error) {
 		p.Workflow, err = ParseWorkflow(r.Workflow)
 		if err == nil && p.Target != nil {
 			err = ValidateUnitaryWorkflow(p.Workflow)
+		}
+		var re *RequestError
+		if err != nil && !errors.As(err, &re) {
+			err = &RequestError{Kind: ErrWorkflow, Field: "workflow", msg: err.Error()}
 		}
 	case p.Target != nil:
 		p.Workflow, err = UnitaryLevel(level)
