@@ -31,8 +31,9 @@ func (c *Circuit) Unitary() linalg.Matrix {
 			bufs[k] = linalg.New(1<<k, 1<<k)
 		}
 		op.Gate.Unitary(op.Params, bufs[k])
-		if k > 2 && len(work) < 1<<k {
-			work = make([]complex128, 1<<k)
+		// 2^k·dim of scratch takes ApplyLeft's blocked path.
+		if k > 2 && len(work) < (1<<k)*dim {
+			work = make([]complex128, (1<<k)*dim)
 		}
 		linalg.ApplyLeft(u, bufs[k], op.Qubits, c.numQubits, work)
 	}

@@ -33,13 +33,13 @@ func (e *engine) blockPass(ctx context.Context, p Pass, c *circuit.Circuit, targ
 				return nil, 0, fmt.Errorf("%w: scanning_gate_removal on a whole %d-qubit circuit (at most %d; use it inside for_each_block)",
 					ErrUnsupported, c.NumQubits(), MaxTopLevelScanQubits)
 			}
-			u := Unitary(c)
+			u := c.Unitary()
 			target = &u
 		}
 		return scanningGateRemoval(ctx, e.inst, c, *target, p, seed)
 	case PassSynthesize:
 		if target == nil {
-			u := Unitary(c)
+			u := c.Unitary()
 			target = &u
 		}
 		// Inside a block, a result is only kept when it has at most as many
@@ -141,7 +141,7 @@ func scanningGateRemoval(ctx context.Context, inst instantiator, c *circuit.Circ
 		var params []float64
 		var cost float64
 		if trial.NumParams() == 0 {
-			cost = linalg.Cost(target, Unitary(trial))
+			cost = linalg.Cost(target, trial.Unitary())
 		} else {
 			var err error
 			params, cost, err = inst(ctx, trial, target, mix(seed, attempt), ms, eps)
@@ -180,14 +180,14 @@ func (e *engine) runBlockTask(ctx context.Context, raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	start := time.Now()
-	target := Unitary(c)
+	target := c.Unitary()
 	nc, acc, err := e.blockWorkflow(ctx, a.Workflow, c, &target, a.Seed)
 	if err != nil {
 		return nil, err
 	}
 	d := 0.0
 	if acc > 0 {
-		d = linalg.Distance(target, Unitary(nc))
+		d = linalg.Distance(target, nc.Unitary())
 	}
 	return json.Marshal(blockResult{Circuit: toWire(nc), Accepted: acc, Distance: d, Seconds: time.Since(start).Seconds()})
 }

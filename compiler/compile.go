@@ -2,17 +2,21 @@ package compiler
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/bits"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
 	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
 )
 
@@ -25,11 +29,21 @@ const (
 	TaskBlock = "compiler.block"
 	// TaskInstantiate runs one batch item of a search's successor
 	// instantiations (QSearch/LEAP's unit of work).
-	TaskInstantiate = "compiler.instantiate"
+	TaskInstantiate = synthesis.TaskInstantiate
 )
 
-// MaxUnitaryQubits is the widest unitary input the compiler synthesizes.
-const MaxUnitaryQubits = 4
+// Optimization levels and the default block size; NewPlan checks both.
+const (
+	MinLevel         = 1
+	MaxLevel         = 3
+	DefaultLevel     = 1
+	DefaultBlockSize = 3
+)
+
+// MaxUnitaryInputQubits is the widest unitary input the compiler
+// synthesizes (not to be confused with circuit.MaxUnitaryQubits, the widest
+// circuit whose unitary can be built).
+const MaxUnitaryInputQubits = 4
 
 // Request is what a client submits to the compile task. Exactly one of
 // QASM and Unitary is set; Workflow (JSON, see ParseWorkflow) overrides
@@ -98,29 +112,27 @@ type Plan struct {
 	BlockSize int
 }
 
-// NewPlan validates a request: level and block size ranges, the workflow,
-// and the input (QASM parse errors name file, line and column; unitary
-// errors come from unitaryio). Errors wrap ErrBadParam, ErrWorkflow,
-// ErrRequest or the input package's sentinel.
+// NewPlan validates a request, the one place the level and block size
+// are checked: level and block size ranges (MinLevel..MaxLevel,
+// MinBlockSize..MaxBlockSize, 0 meaning the defaults), the workflow, and
+// the input, parsed once here (QASM parse errors are *qasm.Error with file,
+// line and column; unitary errors come from unitaryio). Request errors are
+// *RequestError (matching ErrBadParam, ErrWorkflow, ErrUnknownPass,
+// ErrUnsupported or ErrRequest) naming the field at fault; input errors
+// are the input package's.
 func NewPlan(r Request) (*Plan, error) {
-	level := r.OptimizationLevel
-	if level == 0 {
-		level = 1
+	level := cmp.Or(r.OptimizationLevel, DefaultLevel)
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
-	if level < 1 || level > 3 {
-		return nil, fmt.Errorf("%w: optimization_level: want 1, 2 or 3, got %d", ErrBadParam, r.OptimizationLevel)
-	}
-	bs := r.BlockSize
-	if bs == 0 {
-		bs = 3
-	}
-	if bs < MinBlockSize || bs > MaxBlockSize {
-		return nil, fmt.Errorf("%w: block_size: want an integer in [%d, %d], got %d", ErrBadParam, MinBlockSize, MaxBlockSize, r.BlockSize)
+	bs := cmp.Or(r.BlockSize, DefaultBlockSize)
+	if err := checkBlockSize(bs); err != nil {
+		return nil, err
 	}
 	p := &Plan{Seed: r.Seed, BlockSize: bs}
 	switch {
 	case r.QASM != "" && len(r.Unitary) > 0:
-		return nil, fmt.Errorf("%w: give either qasm or unitary, not both", ErrRequest)
+		return nil, reqError(ErrRequest, "", "give either qasm or unitary, not both")
 	case len(r.Unitary) > 0:
 		name := r.Name
 		if name == "" {
@@ -131,8 +143,8 @@ func NewPlan(r Request) (*Plan, error) {
 			return nil, err
 		}
 		n := bits.Len(uint(u.Rows)) - 1
-		if n < 1 || n > MaxUnitaryQubits {
-			return nil, fmt.Errorf("%w: unitary: %d qubits (the compiler synthesizes 1 to %d)", ErrUnsupported, n, MaxUnitaryQubits)
+		if n < 1 || n > MaxUnitaryInputQubits {
+			return nil, reqError(ErrUnsupported, "unitary", "unitary: %d qubits (the compiler synthesizes 1 to %d)", n, MaxUnitaryInputQubits)
 		}
 		p.Target = &u
 	case r.QASM != "":
@@ -146,7 +158,7 @@ func NewPlan(r Request) (*Plan, error) {
 		}
 		p.Circuit = c
 	default:
-		return nil, fmt.Errorf("%w: qasm: no input circuit or unitary", ErrRequest)
+		return nil, reqError(ErrRequest, "qasm", "qasm: no input circuit or unitary")
 	}
 	var err error
 	switch {
@@ -154,6 +166,10 @@ func NewPlan(r Request) (*Plan, error) {
 		p.Workflow, err = ParseWorkflow(r.Workflow)
 		if err == nil && p.Target != nil {
 			err = ValidateUnitaryWorkflow(p.Workflow)
+		}
+		var re *RequestError
+		if err != nil && !errors.As(err, &re) {
+			err = &RequestError{Kind: ErrWorkflow, Field: "workflow", msg: err.Error()}
 		}
 	case p.Target != nil:
 		p.Workflow, err = UnitaryLevel(level)
@@ -168,7 +184,7 @@ func NewPlan(r Request) (*Plan, error) {
 
 // Run executes the plan on exec. progress, when not nil, receives
 // (blocks done, blocks total) as for_each_block passes advance.
-func (p *Plan) Run(ctx context.Context, exec Executor, log *zap.Logger, progress func(done, total int)) (*circuit.Circuit, *PassData, error) {
+func (p *Plan) Run(ctx context.Context, exec batch.Executor, log *zap.Logger, progress func(done, total int)) (*circuit.Circuit, *PassData, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
@@ -183,7 +199,7 @@ func (p *Plan) Run(ctx context.Context, exec Executor, log *zap.Logger, progress
 			return nil, nil, err
 		}
 		e.data.Accepted = acc
-		e.data.ErrorBound = linalg.Distance(*p.Target, Unitary(c))
+		e.data.ErrorBound = linalg.Distance(*p.Target, c.Unitary())
 		e.record("unitary", c, start)
 		return c, e.data, nil
 	}
@@ -197,7 +213,7 @@ func (p *Plan) Run(ctx context.Context, exec Executor, log *zap.Logger, progress
 
 // Compile runs a request end to end on exec and returns the encoded-ready
 // Result (PassData only when requested).
-func Compile(ctx context.Context, r Request, exec Executor, log *zap.Logger, progress func(done, total int)) (Result, error) {
+func Compile(ctx context.Context, r Request, exec batch.Executor, log *zap.Logger, progress func(done, total int)) (Result, error) {
 	p, err := NewPlan(r)
 	if err != nil {
 		return Result{}, err

@@ -51,7 +51,7 @@ u3(1.1,0.1,2.4) q[0];
 
 func compileSmall(t *testing.T, req Request, workers int) (Result, *circuit.Circuit) {
 	t.Helper()
-	res, err := Compile(context.Background(), req, &LocalExecutor{Workers: workers}, nil, nil)
+	res, err := Compile(context.Background(), req, NewLocalExecutor(workers, nil), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

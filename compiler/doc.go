@@ -26,12 +26,26 @@
 //
 // # Running
 //
-// Callers either register the tasks in a runtime (Register, then submit
-// TaskCompile with EncodeRequest's bytes and read DecodeResult from the
-// result), or call Compile with an Executor (LocalExecutor runs the tasks
-// in-process). NewPlan validates a Request up front (level, block size,
-// workflow, input), so front ends can report bad input before starting
-// any work. Results depend only on the input, the workflow and the seed,
-// never on the number of workers. Verify compares two circuits (exact
-// unitaries up to 10 qubits, seeded random states up to 28).
+// The compiler does not know the runtime. Its tasks (TaskNames: TaskCompile,
+// TaskBlock, TaskInstantiate) run through RunTask, which takes everything
+// it needs explicitly in an Env: the batch.Executor that runs the task's
+// own batches, a logger and a progress callback; the context carries
+// cancellation only. A runtime registers each task name with a body that
+// builds the Env and calls RunTask (package service does this for the
+// hierarchy runtime: RegisterCompiler, mapping batches onto subtasks), then
+// submits TaskCompile with EncodeRequest's bytes and reads DecodeResult
+// from the result. In-process, Compile runs a request on any executor;
+// NewLocalExecutor runs the tasks on goroutines of this process.
+//
+// NewPlan validates a Request up front and is the one place the
+// optimization level (MinLevel..MaxLevel) and block size
+// (MinBlockSize..MaxBlockSize) are checked; it parses the input once. Its
+// request errors are *RequestError, whose Kind (ErrBadParam, ErrWorkflow,
+// ErrUnknownPass, ErrUnsupported, ErrRequest) and Field let front ends
+// answer without reading the message; QASM errors are *qasm.Error.
+// Results depend only on the input, the workflow and the seed, never on
+// the executor or the number of workers. Verify compares two circuits
+// (exact unitaries, circuit.Circuit.Unitary, up to 10 qubits; seeded
+// random states up to 28). MaxUnitaryInputQubits (4) bounds unitary
+// input; circuit.MaxUnitaryQubits (14) bounds any unitary built.
 package compiler

@@ -11,18 +11,10 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 )
-
-// Executor runs batches of the compiler's registered tasks. The runtime's
-// Map is one; LocalExecutor is another (in-process, for tests and tools).
-type Executor interface {
-	// Map runs task name once per element of args and returns the results
-	// in args order. done, when not nil, is called on the caller's
-	// goroutine each time a task finishes, with the number finished so far.
-	Map(ctx context.Context, name string, args [][]byte, done func(finished int)) ([][]byte, error)
-}
 
 // StageData records the two-qubit count after one top-level pass.
 type StageData struct {
@@ -58,7 +50,7 @@ type PassData struct {
 
 // engine runs a workflow on a circuit.
 type engine struct {
-	exec      Executor
+	exec      batch.Executor
 	seed      uint64
 	blockSize int
 	log       *zap.Logger
@@ -133,7 +125,7 @@ func (e *engine) run(ctx context.Context, passes []Pass, c *circuit.Circuit) (*c
 				// Only small circuits get here (scanning at top level is
 				// bounded), so the exact distance is cheap.
 				e.data.Accepted += acc
-				d := linalg.Distance(Unitary(before), Unitary(c))
+				d := linalg.Distance(before.Unitary(), c.Unitary())
 				e.data.ErrorBound = 1 - (1-e.data.ErrorBound)*(1-d)
 			}
 		}

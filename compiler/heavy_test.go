@@ -3,6 +3,7 @@
 package compiler
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -30,7 +31,20 @@ func TestHeavyPartitionShared(t *testing.T) {
 	}
 }
 
-// compileShared compiles a shared circuit on an embedded runtime with 2
+// compileFor compiles req on the local executor with the given workers
+// within limit (the runtime path is tested in package service).
+func compileFor(t *testing.T, req Request, workers int, limit time.Duration) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	res, err := Compile(ctx, req, NewLocalExecutor(workers, nil), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// compileShared compiles a shared circuit on the local executor with 2
 // workers and checks it: it verifies within the default bound and does not
 // add two-qubit gates. It returns the output circuit.
 func compileShared(t *testing.T, name string, level int, seed uint64) *circuit.Circuit {
@@ -45,7 +59,7 @@ func compileShared(t *testing.T, name string, level int, seed uint64) *circuit.C
 		t.Fatal(err)
 	}
 	start := time.Now()
-	res, _ := runOnRuntimeFor(t, Request{QASM: string(src), Name: path, OptimizationLevel: level, Seed: seed, RequestData: true}, 2, 40*time.Minute)
+	res := compileFor(t, Request{QASM: string(src), Name: path, OptimizationLevel: level, Seed: seed, RequestData: true}, 2, 40*time.Minute)
 	el := time.Since(start)
 	out, err := qasm.Parse("out", []byte(res.QASM))
 	if err != nil {
@@ -97,8 +111,8 @@ func TestHeavySameOutputAnyWorkers(t *testing.T) {
 		t.Fatalf("circuit %s missing from the repository: %v", path, err)
 	}
 	req := Request{QASM: string(src), OptimizationLevel: 2, Seed: 7}
-	a, _ := runOnRuntimeFor(t, req, 1, 20*time.Minute)
-	b, _ := runOnRuntimeFor(t, req, 2, 20*time.Minute)
+	a := compileFor(t, req, 1, 20*time.Minute)
+	b := compileFor(t, req, 2, 20*time.Minute)
 	if a.QASM != b.QASM {
 		t.Fatal("adder9 level 2: outputs differ between 1 and 2 workers")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/instantiate"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
@@ -25,6 +26,6 @@ func lmInstantiate(ctx context.Context, c *circuit.Circuit, target linalg.Matrix
 	return params, cost, nil
 }
 
-func newEngine(exec Executor, seed uint64, blockSize int, log *zap.Logger) *engine {
+func newEngine(exec batch.Executor, seed uint64, blockSize int, log *zap.Logger) *engine {
 	return &engine{exec: exec, seed: seed, blockSize: blockSize, log: log, data: &PassData{}, inst: lmInstantiate}
 }

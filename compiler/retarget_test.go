@@ -42,7 +42,7 @@ func TestRetargetEveryGate(t *testing.T) {
 						t.Fatalf("output has gate %s", op.Gate.Name())
 					}
 				}
-				if cost := linalg.Cost(Unitary(c), Unitary(r)); cost > 1e-13 {
+				if cost := linalg.Cost(c.Unitary(), r.Unitary()); cost > 1e-13 {
 					t.Errorf("qubits %v params %v: cost %.3g", qs, p, cost)
 				}
 			}

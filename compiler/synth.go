@@ -26,7 +26,7 @@ func (e *engine) synth(ctx context.Context, target linalg.Matrix, p Pass, seed u
 		Seed:             seed,
 		SuccessThreshold: epsilonOf(p),
 		MaxLayers:        maxLayers,
-		Runner:           &batchRunner{exec: e.exec},
+		Executor:         e.exec,
 		Logger:           e.log.Named("synthesis"),
 	}
 	var res *synthesis.Result
@@ -43,43 +43,4 @@ func (e *engine) synth(ctx context.Context, target linalg.Matrix, p Pass, seed u
 		return nil, err
 	}
 	return res.Circuit, err
-}
-
-// batchRunner runs synthesis jobs as TaskInstantiate tasks.
-type batchRunner struct{ exec Executor }
-
-// Run implements synthesis.BatchRunner.
-func (b *batchRunner) Run(ctx context.Context, jobs []synthesis.Job) ([]synthesis.JobResult, error) {
-	args := make([][]byte, len(jobs))
-	for i, j := range jobs {
-		a, err := j.MarshalBinary()
-		if err != nil {
-			return nil, err
-		}
-		args[i] = a
-	}
-	raw, err := b.exec.Map(ctx, TaskInstantiate, args, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]synthesis.JobResult, len(raw))
-	for i, r := range raw {
-		if err := out[i].UnmarshalBinary(r); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// instantiateTask runs one encoded synthesis.Job.
-func instantiateTask(ctx context.Context, args []byte) ([]byte, error) {
-	var j synthesis.Job
-	if err := j.UnmarshalBinary(args); err != nil {
-		return nil, fmt.Errorf("%w: instantiation job: %w", ErrRequest, err)
-	}
-	r, err := synthesis.RunJob(ctx, j)
-	if err != nil {
-		return nil, err
-	}
-	return r.MarshalBinary()
 }

@@ -52,7 +52,7 @@ func Verify(a, b *circuit.Circuit, seed uint64) (Verification, error) {
 		return Verification{}, fmt.Errorf("%w: %d qubits is more than the %d that can be simulated", ErrVerify, n, MaxVerifyQubits)
 	}
 	if n <= ExactVerifyQubits {
-		ua, ub := Unitary(a), Unitary(b)
+		ua, ub := a.Unitary(), b.Unitary()
 		c := math.Max(linalg.Cost(ua, ub), 0)
 		return Verification{Cost: c, Distance: DistanceFromCost(c), Exact: true}, nil
 	}
@@ -93,13 +93,6 @@ func verifyStatesN(a, b *circuit.Circuit, seed uint64, states int) Verification 
 	}
 	worst = math.Max(worst, 0)
 	return Verification{Cost: worst, Distance: DistanceFromCost(worst)}
-}
-
-// Unitary builds the unitary of c's gates (directives skipped).
-func Unitary(c *circuit.Circuit) linalg.Matrix {
-	m := linalg.Identity(1 << c.NumQubits())
-	apply(c, m)
-	return m
 }
 
 // apply multiplies m (a 2^n-row unitary or state) on the left by every gate

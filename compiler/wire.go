@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
-	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 )
 
 // wireOp is the JSON form of one op inside task arguments.
@@ -62,29 +61,4 @@ func fromWire(w wireCircuit) (*circuit.Circuit, error) {
 		c.Append(circuit.Op{Gate: g, Qubits: o.Q, Params: o.P})
 	}
 	return c, nil
-}
-
-// wireMatrix is a square complex matrix as interleaved re, im pairs.
-type wireMatrix struct {
-	N    int       `json:"n"`
-	Data []float64 `json:"d"`
-}
-
-func matrixToWire(m linalg.Matrix) wireMatrix {
-	d := make([]float64, 0, 2*len(m.Data))
-	for _, z := range m.Data {
-		d = append(d, real(z), imag(z))
-	}
-	return wireMatrix{N: m.Rows, Data: d}
-}
-
-func matrixFromWire(w wireMatrix) (linalg.Matrix, error) {
-	if w.N < 1 || w.N > 1<<MaxBlockSize || len(w.Data) != 2*w.N*w.N {
-		return linalg.Matrix{}, fmt.Errorf("%w: matrix of size %d with %d values", ErrRequest, w.N, len(w.Data))
-	}
-	m := linalg.New(w.N, w.N)
-	for i := range m.Data {
-		m.Data[i] = complex(w.Data[2*i], w.Data[2*i+1])
-	}
-	return m, nil
 }

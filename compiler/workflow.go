@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -182,7 +183,7 @@ func decodePass(path string, raw json.RawMessage) (Pass, error) {
 	}
 	info, ok := passTable[p.Name]
 	if !ok {
-		return Pass{}, fmt.Errorf("%w: %s.pass: unknown pass %q (known: %s)", ErrWorkflow, path, p.Name, strings.Join(PassNames(), ", "))
+		return Pass{}, reqError(ErrUnknownPass, "workflow", "%s.pass: unknown pass %q (known: %s)", path, p.Name, strings.Join(PassNames(), ", "))
 	}
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
@@ -268,7 +269,7 @@ func validate(path string, passes []Pass, where scope, partitioned bool) (bool, 
 		pp := fmt.Sprintf("%s[%d]", path, i)
 		info, ok := passTable[p.Name]
 		if !ok {
-			return false, fmt.Errorf("%w: %s.pass: unknown pass %q", ErrWorkflow, pp, p.Name)
+			return false, reqError(ErrUnknownPass, "workflow", "%s.pass: unknown pass %q", pp, p.Name)
 		}
 		if info.scope&where == 0 {
 			if where == scopeBlock {
@@ -359,14 +360,12 @@ func checkRanges(path string, p Pass) error {
 //
 // blockSize is the partition block size (0 = 3).
 func Level(level, blockSize int) ([]Pass, error) {
-	if level < 1 || level > 3 {
-		return nil, fmt.Errorf("%w: optimization_level: want 1, 2 or 3, got %d", ErrBadParam, level)
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
-	if blockSize == 0 {
-		blockSize = 3
-	}
-	if blockSize < MinBlockSize || blockSize > MaxBlockSize {
-		return nil, fmt.Errorf("%w: block_size: want an integer in [%d, %d], got %d", ErrBadParam, MinBlockSize, MaxBlockSize, blockSize)
+	blockSize = cmp.Or(blockSize, DefaultBlockSize)
+	if err := checkBlockSize(blockSize); err != nil {
+		return nil, err
 	}
 	ms := []int{1, 2, 4}[level-1]
 	scan := func(twoOnly bool) []Pass {
@@ -411,8 +410,8 @@ func Level(level, blockSize int) ([]Pass, error) {
 // synthesize (QSearch below 3 qubits, LEAP otherwise), single-qubit
 // fusion, then scanning removal from level 2.
 func UnitaryLevel(level int) ([]Pass, error) {
-	if level < 1 || level > 3 {
-		return nil, fmt.Errorf("%w: optimization_level: want 1, 2 or 3, got %d", ErrBadParam, level)
+	if err := checkLevel(level); err != nil {
+		return nil, err
 	}
 	ms := []int{1, 2, 4}[level-1]
 	mp := []int{3, 4, 7}[level-1]

@@ -74,4 +74,11 @@
 // draws raw parameters; for matrix-parameterised gates a random unitary is
 // the natural start). Method Auto picks QFactor for such circuits and LM
 // otherwise.
+//
+// No compile reaches QFactor today: the compiler's passes (scanning gate
+// removal, QSearch/LEAP) instantiate circuits of u3 and cx with Method LM,
+// and no workflow pass builds circuits of variable unitary gates. It is
+// kept, with its tests (TestQFactor*), as the instantiater for such
+// circuits (BQSKit's choice for them) for the day a pass produces them,
+// e.g. a QFactor-based resynthesis; it costs nothing at run time.
 package instantiate

@@ -5,9 +5,21 @@
 // session, and turning the task's result, status, logs and progress back
 // into protocol terms.
 //
-// Requests are validated before anything is scheduled: an invalid QASM
-// file is answered with its file, line and column, an unknown pass with
-// its name, a circuit wider than the server's limit with both widths.
+// Requests are validated before anything is scheduled, with
+// compiler.NewPlan (the QASM is parsed once here; the compile task parses
+// its encoded request again where it runs, possibly another process): an
+// invalid QASM file is answered with its file, line and column, an unknown
+// pass with its name, a circuit wider than the server's limit with both
+// widths. Compiler errors are mapped to protocol codes by their type
+// (*compiler.RequestError's kind and field, *qasm.Error, unitaryio's
+// sentinels), never by their text.
+//
+// This package is also the seam between the compiler and the hierarchy
+// runtime (tasks.go): RegisterCompiler registers the compiler's tasks in a
+// hierarchy.Registry, giving each a batch.Executor that maps its batches
+// onto subtasks (Task.Map), a logger that forwards records to the client,
+// and the task's progress reporter. The compiler itself does not import
+// the runtime.
 //
 // Callers must: build a Runtime (hierarchy's embedded runtime through
 // StartEmbedded, or any other server-side runtime adapted to Runtime),

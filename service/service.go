@@ -106,8 +106,15 @@ type taskInfo struct {
 // unitary, parses the circuit and the workflow, and checks the qubit
 // limit (maxQubits <= 0: no limit). Errors are *gateway.Error.
 func CompilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Request, error) {
+	cr, _, err := compilerRequest(req, maxQubits)
+	return cr, err
+}
+
+// compilerRequest is CompilerRequest that also returns the validated plan
+// (whose circuit is the request's QASM, parsed once).
+func compilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Request, *compiler.Plan, error) {
 	if err := req.Validate(); err != nil {
-		return compiler.Request{}, err
+		return compiler.Request{}, nil, err
 	}
 	cr := compiler.Request{
 		QASM:              req.QASM,
@@ -123,14 +130,14 @@ func CompilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Reques
 	if req.Unitary != "" {
 		b, err := base64.StdEncoding.DecodeString(req.Unitary)
 		if err != nil {
-			return cr, &gateway.Error{Code: gateway.CodeBadRequest, Field: "unitary",
+			return cr, nil, &gateway.Error{Code: gateway.CodeBadRequest, Field: "unitary",
 				Message: fmt.Sprintf("unitary: not standard padded base64: %v", err)}
 		}
 		cr.Unitary = b
 	}
 	plan, err := compiler.NewPlan(cr)
 	if err != nil {
-		return cr, planError(err)
+		return cr, nil, planError(err)
 	}
 	n := 0
 	switch {
@@ -140,35 +147,31 @@ func CompilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Reques
 		n = bits.Len(uint(plan.Target.Rows)) - 1
 	}
 	if maxQubits > 0 && n > maxQubits {
-		return cr, &gateway.Error{Code: gateway.CodeTooManyQubits,
+		return cr, nil, &gateway.Error{Code: gateway.CodeTooManyQubits,
 			Message: fmt.Sprintf("the circuit has %d qubits; this server accepts at most %d", n, maxQubits)}
 	}
-	return cr, nil
+	return cr, plan, nil
 }
 
-// planError maps a compiler.NewPlan error to a protocol error.
+// planError maps a compiler.NewPlan error to a protocol error by its type:
+// *qasm.Error, unitaryio's sentinels, or *compiler.RequestError (whose
+// kind gives the code and whose field is passed on).
 func planError(err error) *gateway.Error {
 	var qe *qasm.Error
-	msg := strings.TrimPrefix(err.Error(), "compiler: ")
+	var re *compiler.RequestError
 	switch {
 	case errors.As(err, &qe):
 		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Field: "qasm", File: qe.File, Line: qe.Line, Col: qe.Col, Message: qe.Error()}
 	case errors.Is(err, unitaryio.ErrNotNPY), errors.Is(err, unitaryio.ErrDType), errors.Is(err, unitaryio.ErrShape),
 		errors.Is(err, unitaryio.ErrTooLarge), errors.Is(err, unitaryio.ErrNotUnitary):
 		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Field: "unitary", Message: err.Error()}
-	case errors.Is(err, compiler.ErrWorkflow) && strings.Contains(err.Error(), "unknown pass"):
-		return &gateway.Error{Code: gateway.CodeUnknownPass, Field: "workflow", Message: msg}
-	case errors.Is(err, compiler.ErrWorkflow):
-		return &gateway.Error{Code: gateway.CodeBadRequest, Field: "workflow", Message: msg}
-	case errors.Is(err, compiler.ErrUnsupported):
-		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Message: msg}
-	case errors.Is(err, compiler.ErrBadParam), errors.Is(err, compiler.ErrRequest):
-		e := &gateway.Error{Code: gateway.CodeBadRequest, Message: msg}
-		// Messages start with the field: "bad parameter: block_size: ...".
-		if _, rest, ok := strings.Cut(msg, ": "); ok {
-			if f, _, ok := strings.Cut(rest, ":"); ok && !strings.ContainsAny(f, " \"") {
-				e.Field = f
-			}
+	case errors.As(err, &re):
+		e := &gateway.Error{Code: gateway.CodeBadRequest, Field: re.Field, Message: strings.TrimPrefix(re.Error(), "compiler: ")}
+		switch re.Kind {
+		case compiler.ErrUnknownPass:
+			e.Code = gateway.CodeUnknownPass
+		case compiler.ErrUnsupported:
+			e.Code = gateway.CodeInvalidCircuit
 		}
 		return e
 	}
@@ -176,7 +179,7 @@ func planError(err error) *gateway.Error {
 }
 
 func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (string, error) {
-	cr, err := CompilerRequest(req, s.info.Limits.MaxQubits)
+	cr, plan, err := compilerRequest(req, s.info.Limits.MaxQubits)
 	if err != nil {
 		return "", err
 	}
@@ -193,12 +196,10 @@ func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (strin
 		ti.name = "input"
 	}
 	what := "unitary"
-	if cr.QASM != "" {
-		if c, err := qasm.Parse(ti.name, []byte(cr.QASM)); err == nil {
-			info := c.Info()
-			ti.twoQubit = info.TwoQubitGates
-			what = fmt.Sprintf("%d qubits, %d gates (%d two-qubit)", info.Qubits, info.Gates, info.TwoQubitGates)
-		}
+	if plan.Circuit != nil {
+		info := plan.Circuit.Info()
+		ti.twoQubit = info.TwoQubitGates
+		what = fmt.Sprintf("%d qubits, %d gates (%d two-qubit)", info.Qubits, info.Gates, info.TwoQubitGates)
 	}
 	s.mu.Lock()
 	s.tasks[id] = ti

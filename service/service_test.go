@@ -55,7 +55,8 @@ type ipTask struct {
 }
 
 func (s *ipSession) Submit(ctx context.Context, name string, args []byte, level gateway.LogLevel) (string, error) {
-	f, ok := compiler.Tasks(nil)[name]
+	exec := compiler.NewLocalExecutor(1, nil)
+	f, ok := exec.Tasks[name]
 	if !ok {
 		return "", errors.New("no task " + name)
 	}
@@ -69,7 +70,7 @@ func (s *ipSession) Submit(ctx context.Context, name string, args []byte, level 
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		res, err := f(compiler.WithExecutor(tctx, &compiler.LocalExecutor{Workers: 1}), args)
+		res, err := f(tctx, args)
 		t.mu.Lock()
 		t.res, t.err = res, err
 		switch {

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
-	"sync/atomic"
 
+	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/instantiate"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 )
@@ -17,8 +16,8 @@ import (
 // Job is one successor instantiation: the search circuit of NumQubits
 // qubits with layer sequence Pairs (see BuildCircuit), to be instantiated
 // towards Target with Multistarts seeded starts. Jobs are the unit of
-// parallel work; they are self-contained and can be encoded
-// (MarshalBinary) to run in another process.
+// parallel work; they are self-contained and encoded (MarshalBinary) to
+// run as TaskInstantiate tasks on any batch.Executor.
 type Job struct {
 	NumQubits        int
 	Pairs            []Pair
@@ -37,14 +36,10 @@ type JobResult struct {
 	Cost   float64
 }
 
-// BatchRunner runs a batch of independent jobs. Implementations may run
-// them in any order and place, but must return the results in job order,
-// must not return before every job they started has stopped, and should
-// stop promptly when ctx is cancelled (returning an error wrapping
-// ctx.Err()). RunJob is the function each job must be given to.
-type BatchRunner interface {
-	Run(ctx context.Context, jobs []Job) ([]JobResult, error)
-}
+// TaskInstantiate is the task name under which a batch.Executor runs one
+// encoded Job (InstantiateTask); every executor given to a search must
+// know it.
+const TaskInstantiate = "compiler.instantiate"
 
 // RunJob runs one job in the calling goroutine.
 func RunJob(ctx context.Context, j Job) (JobResult, error) {
@@ -66,58 +61,58 @@ func RunJob(ctx context.Context, j Job) (JobResult, error) {
 	return JobResult{Params: params, Cost: cost}, nil
 }
 
-// PoolRunner is the default BatchRunner: a bounded pool of goroutines
-// owned by each Run call (started and waited for inside it).
-type PoolRunner struct {
-	// Workers is the pool size (0 means GOMAXPROCS).
-	Workers int
+// InstantiateTask is the body of TaskInstantiate: it decodes a Job
+// (MarshalBinary's bytes), runs it and encodes the JobResult.
+func InstantiateTask(ctx context.Context, args []byte) ([]byte, error) {
+	var j Job
+	if err := j.UnmarshalBinary(args); err != nil {
+		return nil, fmt.Errorf("synthesis: instantiation job: %w", err)
+	}
+	r, err := RunJob(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	return r.MarshalBinary()
 }
 
-// Run implements BatchRunner.
-func (p *PoolRunner) Run(ctx context.Context, jobs []Job) ([]JobResult, error) {
-	results := make([]JobResult, len(jobs))
-	errs := make([]error, len(jobs))
-	w := p.Workers
-	if w <= 0 {
-		w = runtime.GOMAXPROCS(0)
+// NewLocalExecutor returns an executor that runs TaskInstantiate on up to
+// workers goroutines of this process (0: GOMAXPROCS), the default of a
+// search without Options.Executor.
+func NewLocalExecutor(workers int) *batch.Local {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	w = min(w, len(jobs))
-	var next atomic.Int64
-	work := func() {
-		for {
-			j := int(next.Add(1)) - 1
-			if j >= len(jobs) {
-				return
-			}
-			if err := ctx.Err(); err != nil {
-				errs[j] = err
-				continue
-			}
-			results[j], errs[j] = RunJob(ctx, jobs[j])
-		}
-	}
-	if w <= 1 {
-		work()
-	} else {
-		var wg sync.WaitGroup
-		for i := 0; i < w; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				work()
-			}()
-		}
-		wg.Wait()
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("synthesis: %w", err)
-	}
-	for i, err := range errs {
+	return &batch.Local{Workers: workers, Tasks: map[string]batch.Func{TaskInstantiate: InstantiateTask}}
+}
+
+// runJobs runs a batch of jobs as TaskInstantiate tasks on exec and
+// returns their results in job order.
+func runJobs(ctx context.Context, exec batch.Executor, jobs []Job) ([]JobResult, error) {
+	args := make([][]byte, len(jobs))
+	for i, j := range jobs {
+		a, err := j.MarshalBinary()
 		if err != nil {
-			return nil, fmt.Errorf("synthesis: job %d: %w", i, err)
+			return nil, err
+		}
+		args[i] = a
+	}
+	raw, err := exec.Map(ctx, TaskInstantiate, args, nil)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			return nil, fmt.Errorf("synthesis: %w (%v)", cerr, err)
+		}
+		return nil, err
+	}
+	if len(raw) != len(jobs) {
+		return nil, fmt.Errorf("synthesis: executor returned %d results for %d jobs", len(raw), len(jobs))
+	}
+	out := make([]JobResult, len(raw))
+	for i, r := range raw {
+		if err := out[i].UnmarshalBinary(r); err != nil {
+			return nil, err
 		}
 	}
-	return results, nil
+	return out, nil
 }
 
 // jobSeed derives a job's seed from the search seed and the identity of

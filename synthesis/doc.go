@@ -36,19 +36,22 @@
 // # Parallel work and determinism
 //
 // Successor instantiation is the unit of parallel work: each batch is a
-// []Job given to Options.Runner (a BatchRunner). By default every start of
-// every successor is its own job (Multistarts × successors jobs per batch,
-// seeded from the node's seed and the start index), and a node's result is
-// picked as a sequential multistart picks it: its first start below the
-// threshold, else its lowest cost; Options.SequentialStarts makes one job
-// per successor run its starts in sequence instead (BQSKit's layout). The default PoolRunner
-// runs a batch on a bounded pool of goroutines owned by the call. A Job is
-// self-contained (qubit count, layer sequence, target, seed, multistarts,
-// threshold) and encodes with MarshalBinary, so a runtime can ship it to
-// another process and run it with RunJob. Each job's seed is derived from
-// the search seed and its layer sequence, never from scheduling, and
-// results are consumed in job order: for a fixed seed the result does not
-// depend on the runner or its number of workers.
+// []Job, encoded and mapped as TaskInstantiate tasks on Options.Executor
+// (a batch.Executor; the compiler passes the runtime's). By default every
+// start of every successor is its own job (Multistarts × successors jobs
+// per batch, seeded from the node's seed and the start index), and a
+// node's result is picked as a sequential multistart picks it: its first
+// start below the threshold, else its lowest cost;
+// Options.SequentialStarts makes one job per successor run its starts in
+// sequence instead (BQSKit's layout). Without an executor, a search runs
+// its batches on NewLocalExecutor(Options.Workers), goroutines owned by
+// each batch. A Job is self-contained (qubit count, layer sequence,
+// target, seed, multistarts, threshold) and encodes with MarshalBinary, so
+// a runtime can ship it to another process and run it with
+// InstantiateTask. Each job's seed is derived from the search seed and its
+// layer sequence, never from scheduling, and results are consumed in job
+// order: for a fixed seed the result does not depend on the executor or
+// its number of workers.
 //
 // The instantiations use LM with the phase-invariant residual by default
 // (see package instantiate); Options.Residual selects BQSKit's residual.

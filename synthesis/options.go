@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/instantiate"
 )
 
@@ -91,10 +92,10 @@ type Options struct {
 	// else the lowest cost): Multistarts times more parallel work per
 	// batch, at the price of running starts after the first success.
 	SequentialStarts bool
-	// Runner runs each batch of successor instantiations; nil means a
-	// PoolRunner with Workers goroutines.
-	Runner BatchRunner
-	// Workers sizes the default pool (0 means GOMAXPROCS).
+	// Executor runs each batch of successor instantiations as
+	// TaskInstantiate tasks; nil means NewLocalExecutor(Workers).
+	Executor batch.Executor
+	// Workers sizes the default executor (0 means GOMAXPROCS).
 	Workers int
 	// Logger receives debug records (new best, prefix commits); nil means
 	// none.
@@ -112,7 +113,7 @@ type settings struct {
 	residual    instantiate.Residual
 	solver      instantiate.Solver
 	sequential  bool
-	runner      BatchRunner
+	exec        batch.Executor
 	log         *zap.Logger
 }
 
@@ -165,9 +166,9 @@ func (o Options) resolve(n int) (settings, error) {
 	if o.Workers < 0 {
 		return s, fmt.Errorf("%w: Workers = %d, want >= 0", ErrInvalid, o.Workers)
 	}
-	s.runner = o.Runner
-	if s.runner == nil {
-		s.runner = &PoolRunner{Workers: o.Workers}
+	s.exec = o.Executor
+	if s.exec == nil {
+		s.exec = NewLocalExecutor(o.Workers)
 	}
 	s.log = o.Logger
 	if s.log == nil {

@@ -61,7 +61,7 @@ func Synthesize(ctx context.Context, target linalg.Matrix, level int, opts Optio
 
 // QSearch runs A* search synthesis (BQSKit's QSearchSynthesisPass): pop
 // the best node, instantiate all its successors as one batch through the
-// runner, return the first (in successor order) below the threshold,
+// executor, return the first (in successor order) below the threshold,
 // otherwise push them all.
 func QSearch(ctx context.Context, target linalg.Matrix, opts Options) (*Result, error) {
 	return search(ctx, target, opts, false)
@@ -144,18 +144,15 @@ func search(ctx context.Context, target linalg.Matrix, opts Options, leap bool) 
 		return rs[bi]
 	}
 	run := func(jobs []Job) ([]JobResult, error) {
-		results, err := s.runner.Run(ctx, jobs)
+		results, err := runJobs(ctx, s.exec, jobs)
 		if err != nil {
 			return nil, err
-		}
-		if len(results) != len(jobs) {
-			return nil, fmt.Errorf("synthesis: batch runner returned %d results for %d jobs", len(results), len(jobs))
 		}
 		st.Instantiations += len(jobs)
 		for i := range results {
 			want := InitialParams(n) + ParamsPerLayer*len(jobs[i].Pairs)
 			if len(results[i].Params) != want {
-				return nil, fmt.Errorf("synthesis: batch runner returned %d parameters for job %d, want %d", len(results[i].Params), i, want)
+				return nil, fmt.Errorf("synthesis: executor returned %d parameters for job %d, want %d", len(results[i].Params), i, want)
 			}
 			if math.IsNaN(results[i].Cost) {
 				results[i].Cost = math.Inf(1)

@@ -291,42 +291,34 @@ func sameSeedAnyWorkerCount(t *testing.T, seq bool) {
 	}
 }
 
-// recordingRunner checks that a custom BatchRunner is used and sees
-// self-contained jobs; it runs them through encoding, as a remote runner
-// would.
-type recordingRunner struct {
+// recordingExecutor checks that a custom executor is used and sees
+// self-contained jobs; it runs them in reverse order through the task
+// body, as a remote executor would.
+type recordingExecutor struct {
 	batches, jobs int
 }
 
-func (r *recordingRunner) Run(ctx context.Context, jobs []Job) ([]JobResult, error) {
+func (r *recordingExecutor) Map(ctx context.Context, name string, args [][]byte, done func(int)) ([][]byte, error) {
+	if name != TaskInstantiate {
+		return nil, fmt.Errorf("unexpected task %q", name)
+	}
 	r.batches++
-	out := make([]JobResult, len(jobs))
-	for i := len(jobs) - 1; i >= 0; i-- { // any order is allowed
-		b, err := jobs[i].MarshalBinary()
+	out := make([][]byte, len(args))
+	for i := len(args) - 1; i >= 0; i-- { // any order is allowed
+		res, err := InstantiateTask(ctx, args[i])
 		if err != nil {
 			return nil, err
 		}
-		var j Job
-		if err := j.UnmarshalBinary(b); err != nil {
-			return nil, err
-		}
-		res, err := RunJob(ctx, j)
-		if err != nil {
-			return nil, err
-		}
-		rb, _ := res.MarshalBinary()
-		if err := out[i].UnmarshalBinary(rb); err != nil {
-			return nil, err
-		}
+		out[i] = res
 		r.jobs++
 	}
 	return out, nil
 }
 
-func TestCustomRunnerMatchesPool(t *testing.T) {
+func TestCustomExecutorMatchesLocal(t *testing.T) {
 	target := seededTarget3(2, []Pair{{0, 2}, {1, 2}})
-	rr := &recordingRunner{}
-	a, err := QSearch(context.Background(), target, Options{Seed: 5, Runner: rr, MaxLayers: 4})
+	rr := &recordingExecutor{}
+	a, err := QSearch(context.Background(), target, Options{Seed: 5, Executor: rr, MaxLayers: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,10 +327,10 @@ func TestCustomRunnerMatchesPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rr.jobs != a.Instantiations || rr.batches == 0 {
-		t.Fatalf("runner saw %d jobs in %d batches, search counted %d", rr.jobs, rr.batches, a.Instantiations)
+		t.Fatalf("executor saw %d jobs in %d batches, search counted %d", rr.jobs, rr.batches, a.Instantiations)
 	}
 	if a.Cost != b.Cost || !slices.Equal(a.Circuit.Params(), b.Circuit.Params()) {
-		t.Fatal("custom runner and pool disagree")
+		t.Fatal("custom and local executors disagree")
 	}
 	if a.Cost >= 1e-8 || a.Layers > 2 {
 		t.Fatalf("2-layer target: %d layers, cost %g", a.Layers, a.Cost)
@@ -513,15 +505,19 @@ func TestFourQubitLinearCoupling(t *testing.T) {
 	}
 }
 
-// badRunner returns results of the wrong size.
-type badRunner struct{}
+// badExecutor returns results with no parameters.
+type badExecutor struct{}
 
-func (badRunner) Run(ctx context.Context, jobs []Job) ([]JobResult, error) {
-	return make([]JobResult, len(jobs)), nil
+func (badExecutor) Map(ctx context.Context, name string, args [][]byte, done func(int)) ([][]byte, error) {
+	out := make([][]byte, len(args))
+	for i := range out {
+		out[i], _ = JobResult{}.MarshalBinary()
+	}
+	return out, nil
 }
 
-func TestBadRunnerResults(t *testing.T) {
-	_, err := QSearch(context.Background(), linalg.Identity(4), Options{Runner: badRunner{}})
+func TestBadExecutorResults(t *testing.T) {
+	_, err := QSearch(context.Background(), linalg.Identity(4), Options{Executor: badExecutor{}})
 	if err == nil || errors.Is(err, ErrInvalid) {
 		t.Fatalf("got %v", err)
 	}

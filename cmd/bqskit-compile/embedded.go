@@ -12,6 +12,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
 // newLogger logs to stderr at debug level with -v, else only errors.
@@ -32,7 +33,7 @@ func runEmbedded(ctx context.Context, o *options, req compiler.Request, stderr i
 	log := newLogger(o.verbose, stderr)
 	defer log.Sync() //nolint:errcheck // nothing to do about a failed stderr sync
 	reg := hierarchy.NewRegistry()
-	if err := compiler.Register(reg); err != nil {
+	if err := service.RegisterCompiler(reg, nil); err != nil {
 		return compiler.Result{}, err
 	}
 	rt, err := hierarchy.StartEmbedded(ctx, hierarchy.EmbeddedConfig{

@@ -117,7 +117,7 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, stdout 
 		maxCost = math.Max(2*eps*float64(accepted), 1e-7)
 	}
 	if in.target != nil {
-		cost := math.Max(linalg.Cost(*in.target, compiler.Unitary(out)), 0) // rounding can dip below 0
+		cost := math.Max(linalg.Cost(*in.target, out.Unitary()), 0) // rounding can dip below 0
 		if o.jsonPath != "" {
 			stats := map[string]any{
 				"input":   map[string]int{"qubits": bits.Len(uint(in.target.Rows)) - 1},

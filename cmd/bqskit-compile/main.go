@@ -64,10 +64,10 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.StringVarP(&o.output, "output", "o", "", "write the compiled circuit (OpenQASM 2.0) to this file instead of standard output")
 	fs.StringVar(&o.info, "info", "", "print a one-line JSON summary of this QASM file (qubits, gates, two_qubit_gates, depth, gate_counts) and exit")
-	fs.IntVarP(&o.level, "optimization-level", "O", 1, "optimization level 1, 2 or 3 (BQSKit's levels; higher is slower and better)")
+	fs.IntVarP(&o.level, "optimization-level", "O", compiler.DefaultLevel, "optimization level 1, 2 or 3 (BQSKit's levels; higher is slower and better)")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed; the same input, level and seed give the same output whatever the worker count")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "worker goroutines of the embedded runtime")
-	fs.IntVar(&o.blockSize, "block-size", 3, "partition block size in qubits (2 to 8)")
+	fs.IntVar(&o.blockSize, "block-size", compiler.DefaultBlockSize, "partition block size in qubits (2 to 8)")
 	fs.StringVar(&o.workflow, "workflow", "", "JSON file with a workflow (an array of pass objects) to run instead of a level")
 	fs.StringVar(&o.jsonPath, "json", "", "write statistics as JSON to this file (input and output summaries, seconds, workers, level, seed, cost, distance)")
 	fs.BoolVar(&o.verify, "verify", false, "check the output against the input: cost 1-|Tr(U_in^† U_out)|/N (exact up to 10 qubits, else 8 random states; at most 28 qubits); exit 1 when above --max-cost")
@@ -136,11 +136,13 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	default:
 		return nil, usageError{fmt.Errorf("one INPUT file expected, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))}
 	}
-	if o.level < 1 || o.level > 3 {
+	// 0 means "the default" in a compiler.Request, but not on the command
+	// line; the ranges are the compiler's (NewPlan checks them again).
+	if o.level < compiler.MinLevel || o.level > compiler.MaxLevel {
 		return nil, usageError{fmt.Errorf("--optimization-level: want 1, 2 or 3, got %d", o.level)}
 	}
-	if o.blockSize < 2 || o.blockSize > 8 {
-		return nil, usageError{fmt.Errorf("--block-size: want an integer from 2 to 8, got %d", o.blockSize)}
+	if o.blockSize < compiler.MinBlockSize || o.blockSize > compiler.MaxBlockSize {
+		return nil, usageError{fmt.Errorf("--block-size: want an integer from %d to %d, got %d", compiler.MinBlockSize, compiler.MaxBlockSize, o.blockSize)}
 	}
 	if o.workers < 1 {
 		return nil, usageError{fmt.Errorf("--workers: want at least 1, got %d", o.workers)}

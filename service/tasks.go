@@ -1,4 +1,4 @@
-package compiler
+package service
 
 import (
 	"context"
@@ -8,52 +8,43 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
 )
 
-// Register registers every compiler task (TaskCompile, TaskBlock,
-// TaskInstantiate) in reg. Inside the runtime, tasks log through the task
-// API to the client that submitted the root task.
-func Register(reg *hierarchy.Registry) error {
-	return RegisterWithLogger(reg, nil)
-}
-
-// RegisterWithLogger is Register with a process-side logger that also
-// receives every record (nil: none besides the client's).
-func RegisterWithLogger(reg *hierarchy.Registry, log *zap.Logger) error {
+// RegisterCompiler registers the compiler's tasks (compiler.TaskNames) in
+// reg. Inside the runtime each task maps its batches onto subtasks of its
+// own, reports progress to the client through its task
+// handle, and logs to the client that submitted the root task and, when
+// log is not nil, to log. Every process of a distributed runtime must call
+// it on its registry (the same names everywhere).
+func RegisterCompiler(reg *hierarchy.Registry, log *zap.Logger) error {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	for name, f := range Tasks(nil) {
-		f := f
+	for _, name := range compiler.TaskNames() {
 		err := reg.Register(name, func(ctx context.Context, args []byte) ([]byte, error) {
-			return f(withTaskLogger(ctx, log), args)
+			t, err := hierarchy.TaskFromContext(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("service: %s outside a runtime task: %w", name, err)
+			}
+			env := compiler.Env{Exec: &taskExecutor{t: t}, Log: taskLogger(t, log).Named("compiler")}
+			if name == compiler.TaskCompile {
+				env.Progress = t.Progress
+			}
+			return compiler.RunTask(ctx, name, args, env)
 		})
 		if err != nil {
-			return fmt.Errorf("compiler: registering %s: %w", name, err)
+			return fmt.Errorf("service: registering %s: %w", name, err)
 		}
 	}
 	return nil
 }
 
-type logKey struct{}
-
-// withTaskLogger attaches the logger tasks use: base tee'd with a core that
-// forwards records to the client through the task handle.
-func withTaskLogger(ctx context.Context, base *zap.Logger) context.Context {
-	l := base
-	if t, err := hierarchy.TaskFromContext(ctx); err == nil {
-		l = zap.New(zapcore.NewTee(base.Core(), &taskCore{t: t, enc: zapcore.NewConsoleEncoder(zapcore.EncoderConfig{})}))
-	}
-	return context.WithValue(ctx, logKey{}, l.Named("compiler"))
-}
-
-// loggerFrom returns the task logger of ctx, or def.
-func loggerFrom(ctx context.Context, def *zap.Logger) *zap.Logger {
-	if l, ok := ctx.Value(logKey{}).(*zap.Logger); ok {
-		return l
-	}
-	return def
+// taskLogger is base tee'd with a core that forwards records to the
+// client through the task handle.
+func taskLogger(t *hierarchy.Task, base *zap.Logger) *zap.Logger {
+	return zap.New(zapcore.NewTee(base.Core(), &taskCore{t: t, enc: zapcore.NewConsoleEncoder(zapcore.EncoderConfig{})}))
 }
 
 // taskCore is a zapcore.Core that sends records to Task.Log (which filters
@@ -90,35 +81,12 @@ func (c *taskCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
 }
 func (c *taskCore) Sync() error { return nil }
 
-// ExecutorFrom returns the executor a task should use for its sub-tasks:
-// the one set with WithExecutor, else the runtime's (when ctx belongs to a
-// hierarchy task), else a LocalExecutor with one worker.
-func ExecutorFrom(ctx context.Context) Executor {
-	if e, ok := ctx.Value(execKey{}).(Executor); ok {
-		return e
-	}
-	if t, err := hierarchy.TaskFromContext(ctx); err == nil {
-		return &taskExecutor{t: t}
-	}
-	return &LocalExecutor{Workers: 1}
-}
-
-// progressFrom returns how a compile task reports progress, or nil.
-func progressFrom(ctx context.Context) func(done, total int) {
-	if _, ok := ctx.Value(execKey{}).(Executor); ok {
-		return nil
-	}
-	if t, err := hierarchy.TaskFromContext(ctx); err == nil {
-		return t.Progress
-	}
-	return nil
-}
-
-// taskExecutor maps batches onto runtime subtasks.
+// taskExecutor is the runtime's batch.Executor: it maps a batch onto
+// subtasks of t (Task.Map) and waits for them without holding a compute
+// slot. On the first failure it cancels the remaining subtasks.
 type taskExecutor struct{ t *hierarchy.Task }
 
-// Map implements Executor with Task.Map; it waits without holding a
-// compute slot. On the first failure it cancels the remaining subtasks.
+// Map implements batch.Executor.
 func (x *taskExecutor) Map(ctx context.Context, name string, args [][]byte, done func(int)) ([][]byte, error) {
 	if len(args) == 0 {
 		return nil, nil

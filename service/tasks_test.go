@@ -1,27 +1,78 @@
-package compiler
+package service_test
 
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
+// redundantQASM has removable two-qubit gates: a cancelling CX pair, a CZ
+// sandwich that is the identity, and a genuine entangler.
+const redundantQASM = `OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[3];
+h q[0];
+cx q[0],q[1];
+cx q[0],q[1];
+rz(0.3) q[1];
+cz q[1],q[2];
+rx(0.7) q[0];
+cz q[1],q[2];
+cx q[0],q[2];
+ry(1.1) q[2];
+measure q[2] -> c[2];
+swap q[0],q[1];
+`
+
+// fourCXQASM is a two-qubit circuit with 4 CX between generic rotations.
+const fourCXQASM = `OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+u3(0.3,1.2,-0.4) q[0];
+u3(2.1,0.2,0.9) q[1];
+cx q[0],q[1];
+u3(1.3,-0.2,0.4) q[0];
+u3(0.1,2.2,0.5) q[1];
+cx q[1],q[0];
+u3(0.7,0.5,-1.4) q[0];
+u3(1.9,1.2,0.3) q[1];
+cx q[0],q[1];
+u3(2.3,0.8,0.4) q[0];
+u3(0.6,-1.2,1.9) q[1];
+cx q[1],q[0];
+u3(1.1,0.1,2.4) q[0];
+`
+
+// compileLocal compiles req on the compiler's local executor.
+func compileLocal(t *testing.T, req compiler.Request, workers int) compiler.Result {
+	t.Helper()
+	res, err := compiler.Compile(context.Background(), req, compiler.NewLocalExecutor(workers, nil), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // runOnRuntime compiles req as a root task on an embedded runtime.
-func runOnRuntime(t *testing.T, req Request, workers int) (Result, []hierarchy.Event) {
+func runOnRuntime(t *testing.T, req compiler.Request, workers int) (compiler.Result, []hierarchy.Event) {
 	t.Helper()
 	return runOnRuntimeFor(t, req, workers, 2*time.Minute)
 }
 
-func runOnRuntimeFor(t *testing.T, req Request, workers int, limit time.Duration) (Result, []hierarchy.Event) {
+func runOnRuntimeFor(t *testing.T, req compiler.Request, workers int, limit time.Duration) (compiler.Result, []hierarchy.Event) {
 	t.Helper()
 	reg := hierarchy.NewRegistry()
-	if err := Register(reg); err != nil {
+	if err := service.RegisterCompiler(reg, nil); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
@@ -35,11 +86,11 @@ func runOnRuntimeFor(t *testing.T, req Request, workers int, limit time.Duration
 			t.Error(err)
 		}
 	}()
-	args, err := EncodeRequest(req)
+	args, err := compiler.EncodeRequest(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := rt.Submit(rt.OpenSession(), TaskCompile, args, zapcore.DebugLevel)
+	id, err := rt.Submit(rt.OpenSession(), compiler.TaskCompile, args, zapcore.DebugLevel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +113,7 @@ func runOnRuntimeFor(t *testing.T, req Request, workers int, limit time.Duration
 		}
 		evs = append(evs, ev)
 	}
-	res, err := DecodeResult(raw)
+	res, err := compiler.DecodeResult(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +122,9 @@ func runOnRuntimeFor(t *testing.T, req Request, workers int, limit time.Duration
 
 func TestCompileOnRuntime(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	req := Request{QASM: redundantQASM, OptimizationLevel: 2, Seed: 11, RequestData: true}
+	req := compiler.Request{QASM: redundantQASM, OptimizationLevel: 2, Seed: 11, RequestData: true}
 	res, evs := runOnRuntime(t, req, 2)
-	local, _ := compileSmall(t, req, 1)
+	local := compileLocal(t, req, 1)
 	if res.QASM != local.QASM {
 		t.Fatalf("runtime and local outputs differ:\n%s\n---\n%s", res.QASM, local.QASM)
 	}
@@ -103,23 +154,23 @@ func TestSynthesisOnRuntimeMatchesLocal(t *testing.T) {
 	wf := `[{"pass":"retarget"},{"pass":"quick_partition","block_size":2},
 	  {"pass":"for_each_block","workflow":[{"pass":"synthesize"},{"pass":"single_qubit_fusion"}]},
 	  {"pass":"unfold"}]`
-	req := Request{QASM: fourCXQASM, Workflow: []byte(wf), Seed: 4}
+	req := compiler.Request{QASM: fourCXQASM, Workflow: []byte(wf), Seed: 4}
 	res, _ := runOnRuntime(t, req, 3)
-	local, out := compileSmall(t, req, 1)
+	local := compileLocal(t, req, 1)
 	if res.QASM != local.QASM {
 		t.Fatalf("runtime and local outputs differ:\n%s\n---\n%s", res.QASM, local.QASM)
 	}
-	if out.TwoQubitCount() > 3 {
-		t.Fatalf("QSearch kept %d CX", out.TwoQubitCount())
+	if n := strings.Count(res.QASM, "cx "); n > 3 {
+		t.Fatalf("QSearch kept %d CX", n)
 	}
 }
 
-func TestRegisterTwiceFails(t *testing.T) {
+func TestRegisterCompilerTwiceFails(t *testing.T) {
 	reg := hierarchy.NewRegistry()
-	if err := Register(reg); err != nil {
+	if err := service.RegisterCompiler(reg, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := Register(reg); !errors.Is(err, hierarchy.ErrBadRegistration) {
+	if err := service.RegisterCompiler(reg, nil); !errors.Is(err, hierarchy.ErrBadRegistration) {
 		t.Fatalf("second Register: %v", err)
 	}
 }
