@@ -12,6 +12,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway/gatewaytest"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
@@ -54,14 +55,14 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 	var mu sync.Mutex
 	var logs []string
 	c, err := client.Dial(context.Background(), srv.Addr, client.WithToken(srv.Token),
-		client.WithLogHandler(func(ev gateway.LogEvent) { mu.Lock(); logs = append(logs, ev.Logger+": "+ev.Message); mu.Unlock() }))
+		client.WithLogHandler(func(ev protocol.LogEvent) { mu.Lock(); logs = append(logs, ev.Logger+": "+ev.Message); mu.Unlock() }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
 	seed := uint64(5)
-	task, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: small3, Filename: "small3.qasm", Seed: &seed, LogLevel: gateway.LevelInfo, RequestData: true})
+	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: small3, Filename: "small3.qasm", Seed: &seed, LogLevel: protocol.LevelInfo, RequestData: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 		t.Fatalf("second result differs: %v", err)
 	}
 	verify(t, small3, r1.QASM)
-	if st, err := c.Status(ctx, task); err != nil || st != gateway.StatusDone {
+	if st, err := c.Status(ctx, task); err != nil || st != protocol.StatusDone {
 		t.Fatalf("status %q %v", st, err)
 	}
 	mu.Lock()
@@ -84,13 +85,13 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 		t.Errorf("service logs missing:\n%s", joined)
 	}
 	// Same seed, same output, through a new session.
-	r3, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: small3, Seed: &seed})
+	r3, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: small3, Seed: &seed})
 	if err != nil || r3.QASM != r1.QASM {
 		t.Errorf("same seed gave a different circuit (%v)", err)
 	}
 	// Bad inputs are refused before scheduling, with the compiler's words.
-	_, err = c.Submit(ctx, &gateway.SubmitRequest{QASM: small3, Workflow: []byte(`[{"pass":"frobnicate"}]`)})
-	if !errors.Is(err, gateway.ErrUnknownPass) || !strings.Contains(err.Error(), "frobnicate") {
+	_, err = c.Submit(ctx, &protocol.SubmitRequest{QASM: small3, Workflow: []byte(`[{"pass":"frobnicate"}]`)})
+	if !errors.Is(err, protocol.ErrUnknownPass) || !strings.Contains(err.Error(), "frobnicate") {
 		t.Errorf("unknown pass: %v", err)
 	}
 }
@@ -105,7 +106,7 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	task, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: long, OptimizationLevel: 3})
+	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: long, OptimizationLevel: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st == gateway.StatusRunning {
+		if st == protocol.StatusRunning {
 			break
 		}
 		if st.Terminal() {
@@ -125,10 +126,10 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 	start := time.Now()
 	st, err := c.Cancel(ctx, task)
 	t.Logf("cancel answered in %v", time.Since(start))
-	if err != nil || st != gateway.StatusCancelled {
+	if err != nil || st != protocol.StatusCancelled {
 		t.Fatalf("cancel: %q %v", st, err)
 	}
-	if _, err := c.Result(ctx, task); !errors.Is(err, gateway.ErrCancelled) {
+	if _, err := c.Result(ctx, task); !errors.Is(err, protocol.ErrCancelled) {
 		t.Fatalf("result after cancel: %v", err)
 	}
 	// A client that vanishes mid-compile: its task is cancelled, and the
@@ -137,11 +138,11 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Submit(ctx, &gateway.SubmitRequest{QASM: long, OptimizationLevel: 3}); err != nil {
+	if _, err := d.Submit(ctx, &protocol.SubmitRequest{QASM: long, OptimizationLevel: 3}); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()
-	res, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: small3})
+	res, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: small3})
 	if err != nil {
 		t.Fatal(err)
 	}

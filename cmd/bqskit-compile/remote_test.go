@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
@@ -20,7 +21,7 @@ import (
 func startRemoteServer(t *testing.T) (addr, tokenFile string) {
 	t.Helper()
 	tokenFile = filepath.Join(t.TempDir(), "token")
-	tok, _, _, err := gateway.ServerToken(tokenFile, func(string) string { return "" })
+	tok, _, _, err := protocol.ServerToken(tokenFile, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestRemoteErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	wrong := writeFile(t, "token", "0123\n")
 	err = compileRemote(context.Background(), o, &remoteOptions{ip: addr, tokenFile: wrong}, &stdout, &stderr)
-	if !errors.Is(err, gateway.ErrAuth) {
+	if !errors.Is(err, protocol.ErrAuth) {
 		t.Errorf("wrong token: %v", err)
 	}
 	err = compileRemote(context.Background(), o, &remoteOptions{ip: "host:notaport"}, &stdout, &stderr)

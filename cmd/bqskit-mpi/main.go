@@ -22,6 +22,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/logging"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/pinning"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 )
@@ -209,7 +210,7 @@ func (j *job) server() int {
 	defer cancel()
 	gcfg := gateway.Config{NoAuth: o.noAuth}
 	if !o.noAuth {
-		tok, src, created, err := gateway.ServerToken(o.tokenFile, os.Getenv)
+		tok, src, created, err := protocol.ServerToken(o.tokenFile, os.Getenv)
 		if err != nil {
 			return j.fatal("no client token", err)
 		}

@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/pinning"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -50,7 +50,7 @@ func TestParseArgs(t *testing.T) {
 		_ = o
 	}
 	o, err := parseArgs([]string{"--idle", "yield", "--cpus", "auto", "-v", "-v"}, io.Discard)
-	if err != nil || o.idle != mpiruntime.IdleYield || !o.cpuSpec.Auto || o.verbose != 2 || o.port != gateway.DefaultPort {
+	if err != nil || o.idle != mpiruntime.IdleYield || !o.cpuSpec.Auto || o.verbose != 2 || o.port != protocol.DefaultPort {
 		t.Errorf("parsed %+v, %v", o, err)
 	}
 	if _, err := parseArgs([]string{"--help"}, io.Discard); !errors.Is(err, pflag.ErrHelp) {
@@ -88,7 +88,7 @@ func TestMPIStartStop(t *testing.T) {
 	}
 	select {
 	case <-c.Done():
-		if !errors.Is(c.Err(), gateway.ErrShuttingDown) {
+		if !errors.Is(c.Err(), protocol.ErrShuttingDown) {
 			t.Errorf("client error %v, want ErrShuttingDown", c.Err())
 		}
 	case <-time.After(10 * time.Second):

@@ -12,6 +12,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/pinning"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 // options are the parsed command line.
@@ -41,7 +42,7 @@ func (u usageError) Unwrap() error { return u.err }
 func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("bqskit-mpi", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVarP(&o.port, "port", "p", gateway.DefaultPort, "TCP port of the client gateway on rank 0 (0: any free port; see --address-file)")
+	fs.IntVarP(&o.port, "port", "p", protocol.DefaultPort, "TCP port of the client gateway on rank 0 (0: any free port; see --address-file)")
 	fs.StringVar(&o.bind, "bind", "", "address the gateway listens on (default: all interfaces; 127.0.0.1 for this machine only)")
 	fs.StringVar(&o.addressFile, "address-file", "", "write HOST:PORT of the gateway to this file once every rank is ready (removed at shutdown)")
 	fs.StringVar(&o.pidFile, "pid-file", "", "write rank 0's process id to this file (removed at shutdown)")

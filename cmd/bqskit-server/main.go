@@ -19,6 +19,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/logging"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
@@ -59,18 +60,18 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.IntVarP(&o.workers, "workers", "n", runtime.NumCPU(), "workers of the embedded runtime; the default is the number of CPUs this process may use")
 	fs.IntVar(&o.workers, "num-workers", runtime.NumCPU(), "same as --workers (BQSKit's bqskit-manager name)")
-	fs.IntVarP(&o.port, "port", "p", gateway.DefaultPort, "TCP port for clients (0: any free port; see --address-file)")
+	fs.IntVarP(&o.port, "port", "p", protocol.DefaultPort, "TCP port for clients (0: any free port; see --address-file)")
 	fs.StringVar(&o.bind, "bind", "", "address to listen on (default: all interfaces; 127.0.0.1 for this machine only)")
 	fs.StringVar(&o.addressFile, "address-file", "", "write HOST:PORT (one line) to this file once the server accepts clients")
 	fs.StringVar(&o.pidFile, "pid-file", "", "write this process's PID to this file")
-	fs.StringVar(&o.tokenFile, "token-file", "", "token file; created with mode 0600 and a random token when missing (default ~/.config/bqskit-mpi/token; $"+gateway.TokenEnv+" overrides)")
+	fs.StringVar(&o.tokenFile, "token-file", "", "token file; created with mode 0600 and a random token when missing (default ~/.config/bqskit-mpi/token; $"+protocol.TokenEnv+" overrides)")
 	fs.BoolVar(&o.noAuth, "no-auth", false, "accept clients without a token; refused unless --bind is a loopback address")
 	fs.CountVarP(&o.verbose, "verbose", "v", "log more: -v info, -vv debug (default: warnings and errors)")
 	fs.StringVar(&o.logFormat, "log-format", "console", "log format: console or json")
 	fs.IntVar(&o.maxQubits, "max-qubits", 1024, "widest circuit accepted")
 	fs.IntVar(&o.maxOpenTasks, "max-open-tasks", 64, "unfinished tasks per client")
 	fs.IntVar(&o.maxClients, "max-clients", 1024, "concurrent clients")
-	fs.IntVar(&o.maxFrameMiB, "max-frame-mib", gateway.DefaultMaxFrame>>20, "largest protocol frame in MiB (bounds the circuit size)")
+	fs.IntVar(&o.maxFrameMiB, "max-frame-mib", protocol.DefaultMaxFrame>>20, "largest protocol frame in MiB (bounds the circuit size)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 5*time.Minute, "close a client connection with nothing in flight that sends nothing for this long")
 	fs.DurationVar(&o.helloTimeout, "hello-timeout", 10*time.Second, "close a connection that does not authenticate within this time")
 	fs.Usage = func() {
@@ -190,7 +191,7 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stderr io.Writer) e
 		HelloTimeout: o.helloTimeout,
 	}
 	if !o.noAuth {
-		tok, src, created, err := gateway.ServerToken(o.tokenFile, os.Getenv)
+		tok, src, created, err := protocol.ServerToken(o.tokenFile, os.Getenv)
 		if err != nil {
 			return usageError{err}
 		}

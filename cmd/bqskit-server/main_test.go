@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"go.uber.org/goleak"
 )
 
@@ -86,7 +86,7 @@ func startServer(t *testing.T, args ...string) (addr string, stop func() int, st
 
 func TestServeCompileAndStop(t *testing.T) {
 	tokenFile := filepath.Join(t.TempDir(), "cfg", "token")
-	t.Setenv(gateway.TokenEnv, "")
+	t.Setenv(protocol.TokenEnv, "")
 	addr, stop, stderr := startServer(t, "--workers", "2", "--token-file", tokenFile)
 	st, err := os.Stat(tokenFile)
 	if err != nil || st.Mode().Perm() != 0o600 {
@@ -98,7 +98,7 @@ func TestServeCompileAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\ncx q[0],q[1];\n"
-	res, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: src})
+	res, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +110,14 @@ func TestServeCompileAndStop(t *testing.T) {
 		t.Errorf("wrong token: %v", err)
 	}
 	// Stopping with a task in flight: the client learns of the shutdown.
-	if _, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: src}); err != nil {
+	if _, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: src}); err != nil {
 		t.Fatal(err)
 	}
 	if code := stop(); code != exitOK {
 		t.Fatalf("exit status %d:\n%s", code, stderr)
 	}
 	<-c.Done()
-	if !errors.Is(c.Err(), gateway.ErrShuttingDown) {
+	if !errors.Is(c.Err(), protocol.ErrShuttingDown) {
 		t.Errorf("client's error after shutdown: %v", c.Err())
 	}
 	c.Close()
