@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,7 @@ func startServer(t *testing.T, args ...string) (addr string, stop func() int, st
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr = &syncBuffer{}
 	codec := make(chan int, 1)
-	go func() { codec <- run(ctx, args, stderr) }()
+	go func() { codec <- run(ctx, args, io.Discard, stderr) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
@@ -139,13 +140,20 @@ func TestFlags(t *testing.T) {
 		{[]string{"10.0.0.1:7473"}, exitUsage, "no manager addresses"},
 		{[]string{"--log-format", "xml"}, exitUsage, "--log-format"},
 		{[]string{"--port", "70000"}, exitUsage, "--port"},
-		{[]string{"--bogus"}, exitUsage, "see --help"},
+		{[]string{"--bogus"}, exitUsage, "unknown flag: --bogus"},
+		{[]string{"-m", "2"}, exitUsage, "unknown shorthand flag: 'm' in -m"},
+		{[]string{"--version"}, exitOK, "bqskit-server "},
 	}
 	for _, tc := range tests {
-		var stderr bytes.Buffer
-		code := run(context.Background(), tc.args, &stderr)
-		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
-			t.Errorf("%v: exit %d, want %d; stderr:\n%s", tc.args, code, tc.code, stderr.String())
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tc.args, &stdout, &stderr)
+		// --help and --version answer on standard output, errors on standard error.
+		got := stderr.String()
+		if code == exitOK {
+			got = stdout.String()
+		}
+		if code != tc.code || !strings.Contains(got, tc.want) {
+			t.Errorf("%v: exit %d, want %d; stdout:\n%s\nstderr:\n%s", tc.args, code, tc.code, stdout.String(), stderr.String())
 		}
 	}
 }
