@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
@@ -46,7 +50,10 @@ type Command struct {
 	// Usage is the help text before the flag list.
 	Usage string
 	// Flags holds the command's flags; New adds --help (-h) and --version.
-	Flags   *pflag.FlagSet
+	Flags *pflag.FlagSet
+	// NoArgs, when set, makes Parse refuse positional arguments with this
+	// explanation.
+	NoArgs  string
 	help    bool
 	version bool
 }
@@ -77,6 +84,8 @@ func (c *Command) Parse(args []string, stdout io.Writer) error {
 		return UsageError{err}
 	}
 	switch {
+	case c.NoArgs != "" && c.Flags.NArg() > 0 && !c.help && !c.version:
+		return Usagef("unexpected argument %q: %s", c.Flags.Arg(0), c.NoArgs)
 	case c.help:
 		c.PrintUsage(stdout)
 		return ErrHelp
@@ -91,6 +100,16 @@ func (c *Command) Parse(args []string, stdout io.Writer) error {
 func (c *Command) PrintUsage(w io.Writer) {
 	fmt.Fprint(w, c.Usage)
 	fmt.Fprint(w, c.Flags.FlagUsages())
+}
+
+// Main runs a command: run gets a context that ends at SIGINT or SIGTERM,
+// the arguments after the command name and the standard streams; Main
+// exits with run's status.
+func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // Exit maps err to an exit status, printing "name: err" to stderr for a

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,18 +16,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
-const (
-	exitOK      = cli.ExitOK
-	exitFailure = cli.ExitFailure
-	exitUsage   = cli.ExitUsage
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 type options struct {
 	workers     int
@@ -54,6 +41,7 @@ Flags:
 
 func newCommand(o *options) *cli.Command {
 	c := cli.New("bqskit-server", usage)
+	c.NoArgs = "this build runs an embedded runtime only (no manager addresses); for several nodes use bqskit-mpi under srun or mpirun"
 	fs := c.Flags
 	fs.IntVarP(&o.workers, "workers", "n", runtime.NumCPU(), "workers of the embedded runtime; the default is the number of CPUs this process may use")
 	fs.IntVar(&o.workers, "num-workers", runtime.NumCPU(), "same as --workers (BQSKit's bqskit-manager name)")
@@ -70,25 +58,27 @@ func newCommand(o *options) *cli.Command {
 
 func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	o := &options{}
-	c := newCommand(o)
-	if err := c.Parse(args, stdout); err != nil {
+	if err := newCommand(o).Parse(args, stdout); err != nil {
 		return nil, err
 	}
+	return o, o.check()
+}
+
+// check validates the options and completes the gateway's limits.
+func (o *options) check() error {
 	g := &o.gateway
 	switch {
-	case c.Flags.NArg() > 0:
-		return nil, cli.Usagef("unexpected argument %q: this build runs an embedded runtime only (no manager addresses); for several nodes use bqskit-mpi under srun or mpirun", c.Flags.Arg(0))
 	case o.workers < 1:
-		return nil, cli.Usagef("--workers: want at least 1, got %d", o.workers)
+		return cli.Usagef("--workers: want at least 1, got %d", o.workers)
 	case o.maxFrameMiB < 1 || o.maxFrameMiB > 4095:
-		return nil, cli.Usagef("--max-frame-mib: want 1 to 4095, got %d", o.maxFrameMiB)
+		return cli.Usagef("--max-frame-mib: want 1 to 4095, got %d", o.maxFrameMiB)
 	case g.MaxQubits < 1 || g.MaxOpenTasks < 1 || g.MaxClients < 1:
-		return nil, cli.Usagef("--max-qubits, --max-open-tasks and --max-clients must be at least 1")
+		return cli.Usagef("--max-qubits, --max-open-tasks and --max-clients must be at least 1")
 	case g.IdleTimeout <= 0 || g.HelloTimeout <= 0:
-		return nil, cli.Usagef("--idle-timeout and --hello-timeout must be positive")
+		return cli.Usagef("--idle-timeout and --hello-timeout must be positive")
 	}
 	g.MaxFrame = o.maxFrameMiB << 20
-	return o, errors.Join(o.log.Check(), o.endpoint.Check())
+	return errors.Join(o.log.Check(), o.endpoint.Check())
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

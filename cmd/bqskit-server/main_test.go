@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +16,13 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/client"
 	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"go.uber.org/goleak"
+)
+
+// Exit statuses.
+const (
+	exitOK      = cli.ExitOK
+	exitFailure = cli.ExitFailure
+	exitUsage   = cli.ExitUsage
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
