@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"strings"
 	"sync"
 	"testing"
@@ -21,17 +22,7 @@ const small3 = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\nh q[0];\ncx 
 
 func startEmbedded(t *testing.T, workers int) (*gatewaytest.Server, *service.Service) {
 	t.Helper()
-	svc, err := service.StartEmbedded(context.Background(), service.EmbeddedConfig{Workers: workers}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Cleanups run last-in first-out: the gateway stops before the runtime.
-	t.Cleanup(func() {
-		if err := svc.Stop(); err != nil {
-			t.Errorf("runtime stop: %v", err)
-		}
-	})
-	return gatewaytest.Start(t, gateway.Config{MaxQubits: 64}, svc), svc
+	return servicetest.StartEmbedded(t, workers, gateway.Config{MaxQubits: 64})
 }
 
 func verify(t *testing.T, in, out string) {

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/protocol"
-	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
 // startRemoteServer runs an embedded runtime behind a gateway on a
@@ -25,31 +24,8 @@ func startRemoteServer(t *testing.T) (addr, tokenFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.StartEmbedded(context.Background(), service.EmbeddedConfig{Workers: 2}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := gateway.New(gateway.Config{Token: tok}, svc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- gw.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		if err := svc.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return ln.Addr().String(), tokenFile
+	srv, _ := servicetest.StartEmbedded(t, 2, gateway.Config{Token: tok})
+	return srv.Addr, tokenFile
 }
 
 func statsWithout(t *testing.T, path string, drop ...string) map[string]any {

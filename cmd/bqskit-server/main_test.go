@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"github.com/bqskit-mpi/bqskit-mpi/cli"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,62 +28,28 @@ const (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// syncBuffer is a goroutine-safe stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startServer runs the command in this process and returns its address
 // once the address file appears.
-func startServer(t *testing.T, args ...string) (addr string, stop func() int, stderr *syncBuffer) {
+func startServer(t *testing.T, args ...string) (addr string, stop func() int, stderr *servicetest.SyncBuffer) {
 	t.Helper()
 	dir := t.TempDir()
 	addrFile := filepath.Join(dir, "address")
 	args = append([]string{"--bind", "127.0.0.1", "--port", "0", "--address-file", addrFile}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
-	codec := make(chan int, 1)
-	go func() { codec <- run(ctx, args, io.Discard, stderr) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
-			if !bytes.HasSuffix(b, []byte("\n")) || bytes.Count(b, []byte("\n")) != 1 {
-				t.Fatalf("address file %q is not one line", b)
-			}
-			addr = strings.TrimSpace(string(b))
-			break
-		}
-		select {
-		case code := <-codec:
-			cancel()
-			t.Fatalf("server exited with %d:\n%s", code, stderr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatal("no address file")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	var once sync.Once
+	stderr = &servicetest.SyncBuffer{}
+	exited := make(chan struct{})
 	code := 0
+	go func() {
+		code = run(ctx, args, io.Discard, stderr)
+		close(exited)
+	}()
+	t.Cleanup(cancel)
+	addr = servicetest.WaitAddressFile(t, addrFile, 20*time.Second, exited, stderr)
+	var once sync.Once
 	stop = func() int {
 		once.Do(func() {
 			cancel()
-			code = <-codec
+			<-exited
 			if _, err := os.Stat(addrFile); !os.IsNotExist(err) {
 				t.Errorf("address file left behind after exit: %v", err)
 			}
