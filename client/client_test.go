@@ -140,19 +140,8 @@ func TestCancelAndContext(t *testing.T) {
 
 func TestShutdownFailsPending(t *testing.T) {
 	b := &gatewaytest.Backend{}
-	tok, _ := protocol.NewToken()
-	gw, err := gateway.New(gateway.Config{Token: tok}, b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- gw.Serve(ctx, ln) }()
-	c, err := client.Dial(context.Background(), ln.Addr().String(), client.WithToken(tok))
+	s := gatewaytest.Start(t, gateway.Config{}, b)
+	c, err := client.Dial(context.Background(), s.Addr, client.WithToken(s.Token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +153,7 @@ func TestShutdownFailsPending(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { _, err := c.Result(context.Background(), task); errc <- err }()
 	time.Sleep(20 * time.Millisecond)
-	cancel()
+	s.Shutdown()
 	if err := <-errc; !errors.Is(err, protocol.ErrShuttingDown) || !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("pending result at shutdown: %v", err)
 	}
@@ -172,7 +161,7 @@ func TestShutdownFailsPending(t *testing.T) {
 	if _, err := c.Status(context.Background(), task); !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("call after shutdown: %v", err)
 	}
-	if err := <-done; err != nil {
+	if err := s.Wait(); err != nil {
 		t.Fatal(err)
 	}
 }

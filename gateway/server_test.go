@@ -429,31 +429,20 @@ func TestTaskIsolationAndLimits(t *testing.T) {
 
 func TestShutdownTellsClients(t *testing.T) {
 	b := &gatewaytest.Backend{}
-	tok, _ := protocol.NewToken()
-	srv, err := gateway.New(gateway.Config{Token: tok}, b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	c := dialRaw(t, ln.Addr().String())
-	c.hello(tok)
+	s := gatewaytest.Start(t, gateway.Config{}, b)
+	c := dialRaw(t, s.Addr)
+	c.hello(s.Token)
 	c.send(submit(1, bell+"// sleep 1h\n", nil))
 	task := c.recvReply(1).Task
 	c.send(map[string]any{"type": "result", "id": 2, "task": task})
 	time.Sleep(20 * time.Millisecond)
-	cancel()
+	s.Shutdown()
 	m := c.recv()
 	if m.Error == nil || m.Error.Code != protocol.CodeShuttingDown || !m.Error.Fatal {
 		t.Fatalf("want shutting_down, got %+v", m)
 	}
 	c.expectClosed()
-	if err := <-done; err != nil {
+	if err := s.Wait(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	if b.Cancelled() != 1 || b.Sessions() != 0 {

@@ -292,6 +292,20 @@ type Server struct {
 	*gateway.Server
 	Addr  string
 	Token string
+
+	cancel   context.CancelFunc
+	done     chan error
+	waitOnce sync.Once
+	err      error
+}
+
+// Shutdown starts the gateway's shutdown (clients are told) and returns.
+func (s *Server) Shutdown() { s.cancel() }
+
+// Wait waits until Serve has returned after Shutdown and returns its error.
+func (s *Server) Wait() error {
+	s.waitOnce.Do(func() { s.err = <-s.done })
+	return s.err
 }
 
 // Start runs a gateway on 127.0.0.1:0 backed by b. cfg.Token defaults to a
@@ -314,13 +328,13 @@ func Start(t testing.TB, cfg gateway.Config, b gateway.Backend) *Server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	s := &Server{Server: srv, Addr: ln.Addr().String(), Token: cfg.Token, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		s.Shutdown()
+		if err := s.Wait(); err != nil {
 			t.Errorf("gateway Serve: %v", err)
 		}
 	})
-	return &Server{Server: srv, Addr: ln.Addr().String(), Token: cfg.Token}
+	return s
 }
