@@ -3,19 +3,17 @@ package service_test
 import (
 	"context"
 	"errors"
-	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
-	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway/gatewaytest"
 	"github.com/bqskit-mpi/bqskit-mpi/protocol"
-	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
 const small3 = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\nh q[0];\ncx q[0],q[1];\nrz(0.25) q[1];\ncx q[0],q[1];\ncx q[1],q[2];\nrx(0.5) q[2];\ncx q[1],q[2];\n"
@@ -23,22 +21,6 @@ const small3 = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\nh q[0];\ncx 
 func startEmbedded(t *testing.T, workers int) (*gatewaytest.Server, *service.Service) {
 	t.Helper()
 	return servicetest.StartEmbedded(t, workers, gateway.Config{MaxQubits: 64})
-}
-
-func verify(t *testing.T, in, out string) {
-	t.Helper()
-	a, err := qasm.Parse("in", []byte(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := qasm.Parse("out", []byte(out))
-	if err != nil {
-		t.Fatalf("result is not QASM: %v", err)
-	}
-	v, err := compiler.Verify(a, b, 1)
-	if err != nil || v.Cost > 1e-6 {
-		t.Fatalf("result does not verify: %+v %v", v, err)
-	}
 }
 
 func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
@@ -65,7 +47,7 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 	if err != nil || r2.QASM != r1.QASM {
 		t.Fatalf("second result differs: %v", err)
 	}
-	verify(t, small3, r1.QASM)
+	servicetest.Verify(t, small3, r1.QASM)
 	if st, err := c.Status(ctx, task); err != nil || st != protocol.StatusDone {
 		t.Fatalf("status %q %v", st, err)
 	}
@@ -90,7 +72,7 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 	srv, _ := startEmbedded(t, 2)
 	// A compile long enough to still be running when cancelled.
-	long := circuitFile(t, "tfim4.qasm")
+	long := servicetest.Circuit(t, "tfim4.qasm")
 	ctx := context.Background()
 	c, err := client.Dial(ctx, srv.Addr, client.WithToken(srv.Token))
 	if err != nil {
@@ -137,5 +119,5 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verify(t, small3, res.QASM)
+	servicetest.Verify(t, small3, res.QASM)
 }

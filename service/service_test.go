@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,15 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func circuitFile(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "circuits", "bqskit", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
 
 // inProcess is a test double of the runtime: it runs the compiler's tasks
 // in goroutines of this process (a real compile, without the hierarchy).

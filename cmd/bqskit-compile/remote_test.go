@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/protocol"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
 // startRemoteServer runs an embedded runtime behind a gateway on a

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
 // binPath is the bqskit-mpi binary built once for the tests that launch

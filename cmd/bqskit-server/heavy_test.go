@@ -24,32 +24,8 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
-
-func readCircuit(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "circuits", "bqskit", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func verifyQASM(t *testing.T, in, out string) {
-	t.Helper()
-	a, err := qasm.Parse("in", []byte(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := qasm.Parse("out", []byte(out))
-	if err != nil {
-		t.Fatalf("result does not parse: %v", err)
-	}
-	v, err := compiler.Verify(a, b, 1)
-	if err != nil || v.Cost > 1e-6 {
-		t.Fatalf("result does not verify: cost %g (%v)", v.Cost, err)
-	}
-}
 
 func heavyServer(t *testing.T, extra ...string) (string, string) {
 	tokenFile := filepath.Join(t.TempDir(), "token")
@@ -92,7 +68,7 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	defer c.Close()
 
 	// qft5 at level 2: status goes queued/running -> done; result twice.
-	qft5 := readCircuit(t, "qft5.qasm")
+	qft5 := servicetest.Circuit(t, "qft5.qasm")
 	seed := uint64(7)
 	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: qft5, Filename: "qft5.qasm", OptimizationLevel: 2, Seed: &seed, RequestData: true})
 	if err != nil {
@@ -124,7 +100,7 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	if err != nil || r2.QASM != r1.QASM || string(r2.Data) != string(r1.Data) {
 		t.Fatalf("second result differs (%v)", err)
 	}
-	verifyQASM(t, qft5, r1.QASM)
+	servicetest.Verify(t, qft5, r1.QASM)
 	var data compiler.PassData
 	if err := json.Unmarshal(r1.Data, &data); err != nil || len(data.Stages) == 0 {
 		t.Fatalf("pass data %s: %v", r1.Data, err)
@@ -134,7 +110,7 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	mu.Unlock()
 
 	// Cancel a long compile (hub18 at level 3), then compile again.
-	hub18 := readCircuit(t, "hub18.qasm")
+	hub18 := servicetest.Circuit(t, "hub18.qasm")
 	long, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: hub18, OptimizationLevel: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +131,7 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifyQASM(t, qft5, res.QASM)
+	servicetest.Verify(t, qft5, res.QASM)
 	t.Logf("cancel of hub18 level 3 answered in %v; next compile (qft5 level 1) took %v", cancelTook, time.Since(start))
 }
 
@@ -202,7 +178,7 @@ func (r *raw) answer() *protocol.ServerMessage {
 
 func TestHeavyBadInputRealServer(t *testing.T) {
 	addr, tok := heavyServer(t, "--hello-timeout", "300ms", "--max-frame-mib", "1")
-	qft5 := readCircuit(t, "qft5.qasm")
+	qft5 := servicetest.Circuit(t, "qft5.qasm")
 	hello := fmt.Sprintf(`{"type":"hello","protocol":1,"token":%q}`, tok)
 	rng := rand.New(rand.NewPCG(7, 7))
 	garbage := make([]byte, 256)
@@ -210,7 +186,7 @@ func TestHeavyBadInputRealServer(t *testing.T) {
 		garbage[i] = byte(rng.UintN(256))
 	}
 	quote := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	hub18 := readCircuit(t, "hub18.qasm")
+	hub18 := servicetest.Circuit(t, "hub18.qasm")
 	tests := []struct {
 		name  string
 		hello bool
@@ -282,7 +258,7 @@ func TestHeavyBadInputRealServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		verifyQASM(t, qft5, res.QASM)
+		servicetest.Verify(t, qft5, res.QASM)
 		t.Logf("compile after a disconnect mid-compile took %v", time.Since(start))
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"github.com/bqskit-mpi/bqskit-mpi/cli"
-	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
 	"github.com/bqskit-mpi/bqskit-mpi/protocol"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"go.uber.org/goleak"
 )
 

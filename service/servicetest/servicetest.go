@@ -5,13 +5,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway/gatewaytest"
+	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
@@ -75,4 +79,37 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Circuit returns the text of one of the repository's benchmark circuits
+// (testdata/circuits/bqskit/name).
+func Circuit(t testing.TB, name string) string {
+	t.Helper()
+	_, here, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("servicetest: no source location for the testdata directory")
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "testdata", "circuits", "bqskit", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Verify fails t unless out is QASM implementing the same unitary as in
+// (compiler.Verify cost at most 1e-6).
+func Verify(t testing.TB, in, out string) {
+	t.Helper()
+	a, err := qasm.Parse("in", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := qasm.Parse("out", []byte(out))
+	if err != nil {
+		t.Fatalf("result is not QASM: %v", err)
+	}
+	v, err := compiler.Verify(a, b, 1)
+	if err != nil || v.Cost > 1e-6 {
+		t.Fatalf("result does not verify: %+v %v", v, err)
+	}
 }
