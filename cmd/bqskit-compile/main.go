@@ -68,10 +68,9 @@ func newFlagSet(o *options) *cli.Command {
 
 // usage is the help text before the flag list.
 func usage() string {
-	return `Usage:
-  bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
-                 [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]] [-v]
-  bqskit-compile --info FILE.qasm
+	return `Usage: bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
+                      [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]] [-v]
+       bqskit-compile --info FILE.qasm
 
 INPUT is an OpenQASM 2.0 file, or a NumPy .npy file holding a 2^n x 2^n complex128
 unitary (n <= 4), which is synthesized into cx and u3 gates. The compilation runs on

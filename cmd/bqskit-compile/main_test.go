@@ -61,7 +61,7 @@ measure q[2] -> c[0];
 
 func TestHelpExplainsEveryFlag(t *testing.T) {
 	code, stdout, _ := invoke(t, "--help")
-	if code != 0 || !strings.HasPrefix(stdout, "Usage:\n  bqskit-compile INPUT") {
+	if code != 0 || !strings.HasPrefix(stdout, "Usage: bqskit-compile INPUT") {
 		t.Fatalf("--help exit %d, standard output:\n%s", code, stdout)
 	}
 	for _, f := range []string{"--output", "--info", "--optimization-level", "--seed", "--workers", "--block-size",

@@ -22,9 +22,8 @@ type options struct {
 	chunk    int
 }
 
-const usage = `Usage:
-  mpirun -n N bqskit-mpi [flags]
-  srun -n N --mpi=pmix bqskit-mpi [flags]
+const usage = `Usage: mpirun -n N bqskit-mpi [flags]
+       srun -n N --mpi=pmix bqskit-mpi [flags]
 
 Every rank of the MPI job runs bqskit-mpi. Rank 0 is the server and opens the
 client gateway (clients: bqskit-compile --ip HOST:PORT, the Go and Python

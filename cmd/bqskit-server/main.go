@@ -26,8 +26,7 @@ type options struct {
 	maxFrameMiB int
 }
 
-const usage = `Usage:
-  bqskit-server [--workers N] [--port P] [--bind ADDR] [--address-file F] [--token-file F] [-v]
+const usage = `Usage: bqskit-server [--workers N] [--port P] [--bind ADDR] [--address-file F] [--token-file F] [-v]
 
 Runs an embedded bqskit-mpi runtime (one manager, N workers, in this process) and
 serves compilations to clients (bqskit-compile --ip, the Go client, the Python
