@@ -128,9 +128,10 @@ func TestVersionOfBuiltCommand(t *testing.T) {
 			t.Fatalf("build %s: %v\n%s", name, err, out)
 		}
 		out, err := exec.Command(bin, "--version").Output()
-		want := name + " (devel) (module github.com/bqskit-mpi/bqskit-mpi, commit " + commit
-		if err != nil || !strings.HasPrefix(string(out), want) {
-			t.Errorf("%s --version: %v, %q; want prefix %q", name, err, out, want)
+		// The version is "(devel)" or, where Go stamps VCS data, a pseudo-version.
+		want := " (module github.com/bqskit-mpi/bqskit-mpi, commit " + commit
+		if err != nil || !strings.HasPrefix(string(out), name+" ") || !strings.Contains(string(out), want) {
+			t.Errorf("%s --version: %v, %q; want %q", name, err, out, want)
 		}
 		out, err = exec.Command(bin, "--help").Output()
 		if first, _, _ := strings.Cut(string(out), "\n"); err != nil || !strings.HasPrefix(first, "Usage: ") || !strings.Contains(first, name) {
