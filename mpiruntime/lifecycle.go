@@ -58,6 +58,9 @@ type ServeFunc func(ctx context.Context, r *Rank, srv *hierarchy.Server, log *za
 // aborts the whole job (one log line names the rank and cause). It returns
 // the process's exit status.
 func Run(cfg RunConfig, serve ServeFunc) int {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
 	host := cfg.Hostname
 	if host == "" {
 		host, _ = os.Hostname()

@@ -104,8 +104,8 @@ type ServeConfig struct {
 // the pid file, listens, calls start for the runtime, serves clients
 // through a gateway, writes the address file and prints the start-up line.
 // When ctx ends it tells the clients, cancels their tasks, removes the run
-// files and stops the runtime. It returns nil after a clean shutdown;
-// errors from the token are protocol.ErrTokenFile errors.
+// files and stops the runtime. It returns nil after a clean shutdown; an
+// unusable token is a cli.UsageError wrapping protocol.ErrTokenFile.
 func Serve(ctx context.Context, ep Endpoint, cfg ServeConfig, start func() (*Backend, error)) error {
 	log := cfg.Logger
 	if log == nil {
@@ -116,7 +116,7 @@ func Serve(ctx context.Context, ep Endpoint, cfg ServeConfig, start func() (*Bac
 	if !ep.NoAuth {
 		tok, src, created, err := protocol.ServerToken(ep.TokenFile, os.Getenv)
 		if err != nil {
-			return err
+			return cli.UsageError{Err: err} // the flags or the environment name an unusable token
 		}
 		gcfg.Token = tok
 		if created {
@@ -145,7 +145,7 @@ func Serve(ctx context.Context, ep Endpoint, cfg ServeConfig, start func() (*Bac
 		ln.Close()
 		return errors.Join(err, be.Stop(context.Background()))
 	}
-	addr := advertised(ep.Bind, ln)
+	addr := Advertised(ep.Bind, ln)
 	gwCtx, gwCancel := context.WithCancel(context.Background())
 	defer gwCancel()
 	gwDone := make(chan error, 1)
@@ -246,8 +246,9 @@ func authName(noAuth bool) string {
 	return "token authentication"
 }
 
-// advertised is the HOST:PORT clients should use for a listener.
-func advertised(bind string, ln net.Listener) string {
+// Advertised is the HOST:PORT clients should use for ln, a listener on
+// bind: the host name when bind is empty or a wildcard address.
+func Advertised(bind string, ln net.Listener) string {
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	host := bind
 	if host == "" || host == "0.0.0.0" || host == "::" {

@@ -90,8 +90,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer log.Sync() //nolint:errcheck // stderr sync errors are not actionable
 	err = service.Serve(ctx, o.endpoint, service.ServeConfig{Name: "bqskit-server", Gateway: o.gateway, Logger: log, Stderr: stderr},
 		func() (*service.Backend, error) { return service.EmbeddedBackend(o.workers, log.Named("runtime")) })
-	if errors.Is(err, protocol.ErrTokenFile) {
-		err = cli.UsageError{Err: err}
-	}
 	return cli.Exit("bqskit-server", err, stderr)
 }
