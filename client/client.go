@@ -13,11 +13,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"go.uber.org/zap"
 )
 
-// Errors of the client itself (the server's errors are *gateway.Error).
+// Errors of the client itself (the server's errors are *protocol.Error).
 var (
 	// ErrClosed: the client was closed or the connection was lost; the
 	// wrapped error says why.
@@ -36,8 +36,8 @@ type options struct {
 	noToken    bool
 	tokenFile  string
 	getenv     func(string) string
-	onLog      func(gateway.LogEvent)
-	onProgress func(gateway.ProgressEvent)
+	onLog      func(protocol.LogEvent)
+	onProgress func(protocol.ProgressEvent)
 	dialTO     time.Duration
 	retries    int
 	backoff    time.Duration
@@ -61,10 +61,10 @@ func WithNoToken() Option { return func(o *options) { o.noToken = true } }
 
 // WithLogHandler receives the log events of this client's tasks. It is
 // called from the connection's reader goroutine: it must return quickly.
-func WithLogHandler(f func(gateway.LogEvent)) Option { return func(o *options) { o.onLog = f } }
+func WithLogHandler(f func(protocol.LogEvent)) Option { return func(o *options) { o.onLog = f } }
 
 // WithProgressHandler receives progress events (same rules as logs).
-func WithProgressHandler(f func(gateway.ProgressEvent)) Option {
+func WithProgressHandler(f func(protocol.ProgressEvent)) Option {
 	return func(o *options) { o.onProgress = f }
 }
 
@@ -91,14 +91,14 @@ func WithGetenv(f func(string) string) Option { return func(o *options) { o.gete
 type Client struct {
 	o      options
 	nc     net.Conn
-	limits gateway.Limits
+	limits protocol.Limits
 	server string
 
 	wmu sync.Mutex // serializes writes
 
 	mu      sync.Mutex
 	nextID  uint64
-	pending map[uint64]chan *gateway.ServerMessage
+	pending map[uint64]chan *protocol.ServerMessage
 	err     error // set once when the connection ends
 	done    chan struct{}
 
@@ -115,7 +115,7 @@ func SplitAddress(addr string) (string, error) {
 	if err != nil {
 		// No port: a bare host name or IP address.
 		if ip := net.ParseIP(addr); ip != nil || !containsColon(addr) {
-			return net.JoinHostPort(addr, strconv.Itoa(gateway.DefaultPort)), nil
+			return net.JoinHostPort(addr, strconv.Itoa(protocol.DefaultPort)), nil
 		}
 		return "", fmt.Errorf("%w: %q: %v", ErrAddress, addr, err)
 	}
@@ -154,7 +154,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	}
 	token := ""
 	if !o.noToken {
-		if token, err = gateway.ClientToken(o.token, o.tokenFile, o.getenv); err != nil {
+		if token, err = protocol.ClientToken(o.token, o.tokenFile, o.getenv); err != nil {
 			return nil, err
 		}
 	}
@@ -162,7 +162,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{o: o, nc: nc, pending: make(map[uint64]chan *gateway.ServerMessage),
+	c := &Client{o: o, nc: nc, pending: make(map[uint64]chan *protocol.ServerMessage),
 		done: make(chan struct{}), readerDone: make(chan struct{})}
 	br := bufio.NewReaderSize(nc, 64<<10)
 	if err := c.handshake(ctx, br, token); err != nil {
@@ -204,9 +204,9 @@ func (c *Client) handshake(ctx context.Context, br *bufio.Reader, token string) 
 	c.nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Now()) })
 	defer stop()
-	hello := gateway.Hello{Type: gateway.TypeHello, Protocol: gateway.ProtocolVersion, Token: token, Client: c.o.name}
+	hello := protocol.Hello{Type: protocol.TypeHello, Protocol: protocol.ProtocolVersion, Token: token, Client: c.o.name}
 	body, _ := json.Marshal(hello)
-	if err := gateway.WriteFrame(c.nc, body); err != nil {
+	if err := protocol.WriteFrame(c.nc, body); err != nil {
 		return fmt.Errorf("client: send hello: %w", err)
 	}
 	m, err := readMessage(br, maxFrame(c.o.maxFrame))
@@ -217,8 +217,8 @@ func (c *Client) handshake(ctx context.Context, br *bufio.Reader, token string) 
 		return fmt.Errorf("client: hello: %w", err)
 	}
 	switch m.Type {
-	case gateway.TypeWelcome:
-	case gateway.TypeError:
+	case protocol.TypeWelcome:
+	case protocol.TypeError:
 		if m.Error != nil {
 			return m.Error
 		}
@@ -236,17 +236,17 @@ func (c *Client) handshake(ctx context.Context, br *bufio.Reader, token string) 
 
 func maxFrame(n int) int {
 	if n <= 0 {
-		return gateway.DefaultMaxFrame
+		return protocol.DefaultMaxFrame
 	}
 	return n
 }
 
-func readMessage(br *bufio.Reader, max int) (*gateway.ServerMessage, error) {
-	body, err := gateway.ReadFrame(br, max)
+func readMessage(br *bufio.Reader, max int) (*protocol.ServerMessage, error) {
+	body, err := protocol.ReadFrame(br, max)
 	if err != nil {
 		return nil, err
 	}
-	var m gateway.ServerMessage
+	var m protocol.ServerMessage
 	if err := json.Unmarshal(body, &m); err != nil {
 		return nil, fmt.Errorf("%w: server sent invalid JSON: %v", ErrProtocol, err)
 	}
@@ -254,7 +254,7 @@ func readMessage(br *bufio.Reader, max int) (*gateway.ServerMessage, error) {
 }
 
 // Limits returns the limits the server announced.
-func (c *Client) Limits() gateway.Limits { return c.limits }
+func (c *Client) Limits() protocol.Limits { return c.limits }
 
 // Server returns the server's name from its welcome.
 func (c *Client) Server() string { return c.server }
@@ -297,20 +297,20 @@ func (c *Client) reader(br *bufio.Reader) {
 			return
 		}
 		switch m.Type {
-		case gateway.TypeLog:
+		case protocol.TypeLog:
 			if c.o.onLog != nil {
 				c.o.onLog(m.LogEvent())
 			}
-		case gateway.TypeProgress:
+		case protocol.TypeProgress:
 			if c.o.onProgress != nil {
 				c.o.onProgress(m.ProgressEvent())
 			}
-		case gateway.TypeReply, gateway.TypeError:
-			if m.Type == gateway.TypeError && m.Error == nil {
-				m.Error = &gateway.Error{Code: gateway.CodeInternal, Message: "error frame without error"}
+		case protocol.TypeReply, protocol.TypeError:
+			if m.Type == protocol.TypeError && m.Error == nil {
+				m.Error = &protocol.Error{Code: protocol.CodeInternal, Message: "error frame without error"}
 			}
 			if m.ID == 0 { // not an answer: the session is ending
-				if m.Type == gateway.TypeError {
+				if m.Type == protocol.TypeError {
 					c.fail(fmt.Errorf("%w: %w", ErrClosed, m.Error))
 					return
 				}
@@ -323,7 +323,7 @@ func (c *Client) reader(br *bufio.Reader) {
 			if ok {
 				ch <- m
 			}
-			if m.Type == gateway.TypeError && m.Error.Fatal {
+			if m.Type == protocol.TypeError && m.Error.Fatal {
 				c.fail(fmt.Errorf("%w: %w", ErrClosed, m.Error))
 				return
 			}
@@ -335,7 +335,7 @@ func (c *Client) reader(br *bufio.Reader) {
 
 // call sends a request and waits for its answer. The answer is nil with
 // an error when ctx ends or the connection is lost.
-func (c *Client) call(ctx context.Context, req map[string]any) (*gateway.ServerMessage, error) {
+func (c *Client) call(ctx context.Context, req map[string]any) (*protocol.ServerMessage, error) {
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
@@ -344,7 +344,7 @@ func (c *Client) call(ctx context.Context, req map[string]any) (*gateway.ServerM
 	}
 	c.nextID++
 	id := c.nextID
-	ch := make(chan *gateway.ServerMessage, 1)
+	ch := make(chan *protocol.ServerMessage, 1)
 	c.pending[id] = ch
 	c.mu.Unlock()
 	req["id"] = id
@@ -355,12 +355,12 @@ func (c *Client) call(ctx context.Context, req map[string]any) (*gateway.ServerM
 	}
 	if c.limits.MaxFrameBytes > 0 && len(body) > c.limits.MaxFrameBytes {
 		c.forget(id)
-		return nil, &gateway.Error{Code: gateway.CodeFrameTooLarge,
+		return nil, &protocol.Error{Code: protocol.CodeFrameTooLarge,
 			Message: fmt.Sprintf("request of %d bytes is over the server's frame limit of %d", len(body), c.limits.MaxFrameBytes)}
 	}
 	c.wmu.Lock()
 	c.nc.SetWriteDeadline(time.Now().Add(time.Minute))
-	err = gateway.WriteFrame(c.nc, body)
+	err = protocol.WriteFrame(c.nc, body)
 	c.wmu.Unlock()
 	if err != nil {
 		c.fail(fmt.Errorf("%w: write: %v", ErrClosed, err))
@@ -371,7 +371,7 @@ func (c *Client) call(ctx context.Context, req map[string]any) (*gateway.ServerM
 		if !ok {
 			return nil, c.Err()
 		}
-		if m.Type == gateway.TypeError {
+		if m.Type == protocol.TypeError {
 			return nil, m.Error
 		}
 		return m, nil
@@ -388,7 +388,7 @@ func (c *Client) forget(id uint64) {
 }
 
 // Submit starts a compilation and returns its task id.
-func (c *Client) Submit(ctx context.Context, req *gateway.SubmitRequest) (string, error) {
+func (c *Client) Submit(ctx context.Context, req *protocol.SubmitRequest) (string, error) {
 	if err := req.Validate(); err != nil {
 		return "", err
 	}
@@ -400,7 +400,7 @@ func (c *Client) Submit(ctx context.Context, req *gateway.SubmitRequest) (string
 	if err := json.Unmarshal(body, &m); err != nil {
 		return "", fmt.Errorf("client: encode submit: %w", err)
 	}
-	m["type"] = gateway.TypeSubmit
+	m["type"] = protocol.TypeSubmit
 	r, err := c.call(ctx, m)
 	if err != nil {
 		return "", err
@@ -412,8 +412,8 @@ func (c *Client) Submit(ctx context.Context, req *gateway.SubmitRequest) (string
 }
 
 // Status returns the task's state.
-func (c *Client) Status(ctx context.Context, task string) (gateway.TaskStatus, error) {
-	r, err := c.call(ctx, map[string]any{"type": gateway.TypeStatus, "task": task})
+func (c *Client) Status(ctx context.Context, task string) (protocol.TaskStatus, error) {
+	r, err := c.call(ctx, map[string]any{"type": protocol.TypeStatus, "task": task})
 	if err != nil {
 		return "", err
 	}
@@ -422,10 +422,10 @@ func (c *Client) Status(ctx context.Context, task string) (gateway.TaskStatus, e
 
 // Result waits for the task to end and returns its result. It may be
 // called any number of times. A failed task returns an error matching
-// gateway.ErrTaskFailed, a cancelled one gateway.ErrCancelled. When ctx
+// protocol.ErrTaskFailed, a cancelled one protocol.ErrCancelled. When ctx
 // ends first, the task keeps running.
-func (c *Client) Result(ctx context.Context, task string) (*gateway.TaskResult, error) {
-	r, err := c.call(ctx, map[string]any{"type": gateway.TypeResult, "task": task})
+func (c *Client) Result(ctx context.Context, task string) (*protocol.TaskResult, error) {
+	r, err := c.call(ctx, map[string]any{"type": protocol.TypeResult, "task": task})
 	if err != nil {
 		return nil, err
 	}
@@ -437,8 +437,8 @@ func (c *Client) Result(ctx context.Context, task string) (*gateway.TaskResult, 
 
 // Cancel asks the server to cancel the task and returns its status after
 // the request (cancelled, or its final status if it had already ended).
-func (c *Client) Cancel(ctx context.Context, task string) (gateway.TaskStatus, error) {
-	r, err := c.call(ctx, map[string]any{"type": gateway.TypeCancel, "task": task})
+func (c *Client) Cancel(ctx context.Context, task string) (protocol.TaskStatus, error) {
+	r, err := c.call(ctx, map[string]any{"type": protocol.TypeCancel, "task": task})
 	if err != nil {
 		return "", err
 	}
@@ -447,7 +447,7 @@ func (c *Client) Cancel(ctx context.Context, task string) (gateway.TaskStatus, e
 
 // Compile submits req and waits for the result. When ctx ends first, the
 // task is cancelled on the server and ctx's error is returned.
-func (c *Client) Compile(ctx context.Context, req *gateway.SubmitRequest) (*gateway.TaskResult, error) {
+func (c *Client) Compile(ctx context.Context, req *protocol.SubmitRequest) (*protocol.TaskResult, error) {
 	task, err := c.Submit(ctx, req)
 	if err != nil {
 		return nil, err
@@ -467,7 +467,7 @@ func (c *Client) Compile(ctx context.Context, req *gateway.SubmitRequest) (*gate
 func (c *Client) Close() error {
 	if c.Err() == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c.call(ctx, map[string]any{"type": gateway.TypeClose})
+		c.call(ctx, map[string]any{"type": protocol.TypeClose})
 		cancel()
 	}
 	c.fail(fmt.Errorf("%w: closed by the client", ErrClosed))

@@ -12,6 +12,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/client"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway/gatewaytest"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"go.uber.org/goleak"
 )
 
@@ -37,25 +38,25 @@ func TestCompileStatusResultTwice(t *testing.T) {
 	b := &gatewaytest.Backend{Slots: 1}
 	srv := gatewaytest.Start(t, gateway.Config{}, b)
 	var mu sync.Mutex
-	var logs []gateway.LogEvent
-	var progress []gateway.ProgressEvent
+	var logs []protocol.LogEvent
+	var progress []protocol.ProgressEvent
 	c := dial(t, srv,
-		client.WithLogHandler(func(e gateway.LogEvent) { mu.Lock(); logs = append(logs, e); mu.Unlock() }),
-		client.WithProgressHandler(func(e gateway.ProgressEvent) { mu.Lock(); progress = append(progress, e); mu.Unlock() }))
+		client.WithLogHandler(func(e protocol.LogEvent) { mu.Lock(); logs = append(logs, e); mu.Unlock() }),
+		client.WithProgressHandler(func(e protocol.ProgressEvent) { mu.Lock(); progress = append(progress, e); mu.Unlock() }))
 	if c.Limits().MaxOpenTasks != 64 || c.Server() == "" {
 		t.Errorf("welcome: limits %+v server %q", c.Limits(), c.Server())
 	}
 	ctx := context.Background()
-	blocker, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: bell + "// sleep 200ms\n"})
+	blocker, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: bell + "// sleep 200ms\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := bell + "// logs 4\n"
-	task, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: src, OptimizationLevel: 2, LogLevel: gateway.LevelInfo, RequestData: true})
+	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: src, OptimizationLevel: 2, LogLevel: protocol.LevelInfo, RequestData: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, err := c.Status(ctx, task); err != nil || st != gateway.StatusQueued {
+	if st, err := c.Status(ctx, task); err != nil || st != protocol.StatusQueued {
 		t.Errorf("status behind a blocker: %q %v, want queued", st, err)
 	}
 	for i := 0; i < 2; i++ {
@@ -64,7 +65,7 @@ func TestCompileStatusResultTwice(t *testing.T) {
 			t.Fatalf("result %d: %+v %v", i, res, err)
 		}
 	}
-	if st, err := c.Status(ctx, task); err != nil || st != gateway.StatusDone {
+	if st, err := c.Status(ctx, task); err != nil || st != protocol.StatusDone {
 		t.Errorf("status after result: %q %v", st, err)
 	}
 	mu.Lock()
@@ -75,7 +76,7 @@ func TestCompileStatusResultTwice(t *testing.T) {
 	if _, err := c.Result(ctx, blocker); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: bell})
+	res, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: bell})
 	if err != nil || res.QASM != bell || res.Data != nil {
 		t.Fatalf("Compile: %+v %v", res, err)
 	}
@@ -85,26 +86,26 @@ func TestErrors(t *testing.T) {
 	b := &gatewaytest.Backend{}
 	srv := gatewaytest.Start(t, gateway.Config{}, b)
 	ctx := context.Background()
-	if _, err := client.Dial(ctx, srv.Addr, client.WithToken("wrong")); !errors.Is(err, gateway.ErrAuth) {
+	if _, err := client.Dial(ctx, srv.Addr, client.WithToken("wrong")); !errors.Is(err, protocol.ErrAuth) {
 		t.Fatalf("wrong token: %v", err)
 	}
 	c := dial(t, srv)
-	_, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: "qreg q[1];\n// invalid 4 2\n", Filename: "x.qasm"})
-	var ge *gateway.Error
-	if !errors.As(err, &ge) || ge.Code != gateway.CodeInvalidCircuit || ge.Line != 4 || ge.Col != 2 {
+	_, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: "qreg q[1];\n// invalid 4 2\n", Filename: "x.qasm"})
+	var ge *protocol.Error
+	if !errors.As(err, &ge) || ge.Code != protocol.CodeInvalidCircuit || ge.Line != 4 || ge.Col != 2 {
 		t.Fatalf("invalid circuit: %v", err)
 	}
-	if _, err := c.Submit(ctx, &gateway.SubmitRequest{}); !errors.Is(err, gateway.ErrBadRequest) {
+	if _, err := c.Submit(ctx, &protocol.SubmitRequest{}); !errors.Is(err, protocol.ErrBadRequest) {
 		t.Fatalf("empty submit: %v", err)
 	}
-	if _, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: bell + "// fail boom\n"}); !errors.Is(err, gateway.ErrTaskFailed) {
+	if _, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: bell + "// fail boom\n"}); !errors.Is(err, protocol.ErrTaskFailed) {
 		t.Fatalf("failed task: %v", err)
 	}
-	if _, err := c.Status(ctx, "T12345"); !errors.Is(err, gateway.ErrUnknownTask) {
+	if _, err := c.Status(ctx, "T12345"); !errors.Is(err, protocol.ErrUnknownTask) {
 		t.Fatalf("unknown task: %v", err)
 	}
 	// The connection is still usable after errors.
-	if _, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: bell}); err != nil {
+	if _, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: bell}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -114,22 +115,22 @@ func TestCancelAndContext(t *testing.T) {
 	srv := gatewaytest.Start(t, gateway.Config{}, b)
 	c := dial(t, srv)
 	ctx := context.Background()
-	task, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: bell + "// sleep 1h\n"})
+	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: bell + "// sleep 1h\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)
 	go func() { _, err := c.Result(ctx, task); errc <- err }()
-	if st, err := c.Cancel(ctx, task); err != nil || st != gateway.StatusCancelled {
+	if st, err := c.Cancel(ctx, task); err != nil || st != protocol.StatusCancelled {
 		t.Fatalf("cancel: %q %v", st, err)
 	}
-	if err := <-errc; !errors.Is(err, gateway.ErrCancelled) {
+	if err := <-errc; !errors.Is(err, protocol.ErrCancelled) {
 		t.Fatalf("result after cancel: %v", err)
 	}
 	// Compile with a context that ends cancels the task on the server.
 	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	if _, err := c.Compile(cctx, &gateway.SubmitRequest{QASM: bell + "// sleep 1h\n"}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.Compile(cctx, &protocol.SubmitRequest{QASM: bell + "// sleep 1h\n"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Compile with deadline: %v", err)
 	}
 	if got := b.Cancelled(); got != 2 {
@@ -139,39 +140,28 @@ func TestCancelAndContext(t *testing.T) {
 
 func TestShutdownFailsPending(t *testing.T) {
 	b := &gatewaytest.Backend{}
-	tok, _ := gateway.NewToken()
-	gw, err := gateway.New(gateway.Config{Token: tok}, b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- gw.Serve(ctx, ln) }()
-	c, err := client.Dial(context.Background(), ln.Addr().String(), client.WithToken(tok))
+	s := gatewaytest.Start(t, gateway.Config{}, b)
+	c, err := client.Dial(context.Background(), s.Addr, client.WithToken(s.Token))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	task, err := c.Submit(context.Background(), &gateway.SubmitRequest{QASM: bell + "// sleep 1h\n"})
+	task, err := c.Submit(context.Background(), &protocol.SubmitRequest{QASM: bell + "// sleep 1h\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)
 	go func() { _, err := c.Result(context.Background(), task); errc <- err }()
 	time.Sleep(20 * time.Millisecond)
-	cancel()
-	if err := <-errc; !errors.Is(err, gateway.ErrShuttingDown) || !errors.Is(err, client.ErrClosed) {
+	s.Shutdown()
+	if err := <-errc; !errors.Is(err, protocol.ErrShuttingDown) || !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("pending result at shutdown: %v", err)
 	}
 	<-c.Done()
 	if _, err := c.Status(context.Background(), task); !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("call after shutdown: %v", err)
 	}
-	if err := <-done; err != nil {
+	if err := s.Wait(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -185,7 +175,7 @@ func TestDialRetriesAndTokenFile(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	path := filepath.Join(t.TempDir(), "token")
-	tok, _, _, err := gateway.ServerToken(path, noEnv)
+	tok, _, _, err := protocol.ServerToken(path, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +201,7 @@ func TestDialRetriesAndTokenFile(t *testing.T) {
 		<-done
 		t.Fatal(err)
 	}
-	if _, err := c.Compile(context.Background(), &gateway.SubmitRequest{QASM: bell}); err != nil {
+	if _, err := c.Compile(context.Background(), &protocol.SubmitRequest{QASM: bell}); err != nil {
 		t.Error(err)
 	}
 	c.Close()
@@ -224,7 +214,7 @@ func TestDialRetriesAndTokenFile(t *testing.T) {
 		t.Fatal("dial with no server succeeded")
 	}
 	// Missing token file.
-	if _, err := client.Dial(context.Background(), addr, client.WithTokenFile(filepath.Join(t.TempDir(), "none")), client.WithGetenv(noEnv)); !errors.Is(err, gateway.ErrTokenFile) {
+	if _, err := client.Dial(context.Background(), addr, client.WithTokenFile(filepath.Join(t.TempDir(), "none")), client.WithGetenv(noEnv)); !errors.Is(err, protocol.ErrTokenFile) {
 		t.Fatalf("missing token file: %v", err)
 	}
 }
@@ -267,7 +257,7 @@ func TestConcurrentClients(t *testing.T) {
 			defer c.Close()
 			for j := 0; j < 10; j++ {
 				src := bell + "// client " + string(rune('a'+i)) + string(rune('0'+j)) + "\n"
-				res, err := c.Compile(context.Background(), &gateway.SubmitRequest{QASM: src})
+				res, err := c.Compile(context.Background(), &protocol.SubmitRequest{QASM: src})
 				if err != nil {
 					errs <- err
 				} else if res.QASM != src {

@@ -1,6 +1,10 @@
 package gateway
 
-import "context"
+import (
+	"context"
+
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
+)
 
 // Backend runs what clients submit. The service package implements it over
 // the runtime and the compiler; tests use small doubles.
@@ -20,7 +24,7 @@ type SessionInfo struct {
 	// Client is the client's self-description from hello.
 	Client string
 	// Limits are the server's limits; the backend enforces MaxQubits.
-	Limits Limits
+	Limits protocol.Limits
 }
 
 // Session is one client's view of the backend. The gateway calls its
@@ -32,13 +36,13 @@ type SessionInfo struct {
 // any other error is reported as CodeInternal with its message.
 type Session interface {
 	// Submit validates and starts a task, returning its id.
-	Submit(ctx context.Context, req *SubmitRequest) (task string, err error)
+	Submit(ctx context.Context, req *protocol.SubmitRequest) (task string, err error)
 	// Status returns the task's current state.
-	Status(ctx context.Context, task string) (TaskStatus, error)
+	Status(ctx context.Context, task string) (protocol.TaskStatus, error)
 	// Result waits until the task ends (or ctx ends) and returns its
 	// result; a failed task returns an *Error with CodeTaskFailed, a
 	// cancelled one CodeCancelled. It may be called any number of times.
-	Result(ctx context.Context, task string) (*TaskResult, error)
+	Result(ctx context.Context, task string) (*protocol.TaskResult, error)
 	// Cancel asks the task to stop and returns once that is registered.
 	// Cancelling a finished task is not an error.
 	Cancel(ctx context.Context, task string) error
@@ -51,6 +55,6 @@ type Session interface {
 // EventSink receives a session's events. Its methods never block and may
 // be called from any goroutine.
 type EventSink interface {
-	Log(LogEvent)
-	Progress(ProgressEvent)
+	Log(protocol.LogEvent)
+	Progress(protocol.ProgressEvent)
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 // conn is one client connection and its session.
@@ -64,17 +66,17 @@ func newConn(s *Server, nc net.Conn, id uint64) *conn {
 	}
 }
 
-func encodeMessage(m *ServerMessage) ([]byte, error) {
+func encodeMessage(m *protocol.ServerMessage) ([]byte, error) {
 	return json.Marshal(m)
 }
 
 // send queues a reply or error frame (never dropped).
-func (c *conn) send(m *ServerMessage) {
+func (c *conn) send(m *protocol.ServerMessage) {
 	body, err := encodeMessage(m)
 	if err != nil { // only unmarshalable backend data can get here
 		c.log.Error("encode reply", zap.Error(err))
-		body, _ = encodeMessage(&ServerMessage{Type: TypeError, ID: m.ID,
-			Error: &Error{Code: CodeInternal, Message: "cannot encode reply: " + err.Error()}})
+		body, _ = encodeMessage(&protocol.ServerMessage{Type: protocol.TypeError, ID: m.ID,
+			Error: &protocol.Error{Code: protocol.CodeInternal, Message: "cannot encode reply: " + err.Error()}})
 	}
 	c.enqueue(body, false)
 }
@@ -94,7 +96,7 @@ func (c *conn) enqueue(body []byte, event bool) {
 		if c.dropped > 0 {
 			n := c.dropped
 			c.dropped = 0
-			note, _ := encodeMessage(logMessage(LogEvent{Level: LevelWarning, Logger: "gateway",
+			note, _ := encodeMessage(logMessage(protocol.LogEvent{Level: protocol.LevelWarning, Logger: "gateway",
 				Message: fmt.Sprintf("%d events dropped: the client reads too slowly", n)}))
 			c.out = append(c.out, note)
 		}
@@ -110,7 +112,7 @@ func (c *conn) enqueue(body []byte, event bool) {
 }
 
 // Log implements EventSink.
-func (c *conn) Log(ev LogEvent) {
+func (c *conn) Log(ev protocol.LogEvent) {
 	body, err := encodeMessage(logMessage(ev))
 	if err == nil {
 		c.enqueue(body, true)
@@ -118,7 +120,7 @@ func (c *conn) Log(ev LogEvent) {
 }
 
 // Progress implements EventSink.
-func (c *conn) Progress(ev ProgressEvent) {
+func (c *conn) Progress(ev protocol.ProgressEvent) {
 	body, err := encodeMessage(progressMessage(ev))
 	if err == nil {
 		c.enqueue(body, true)
@@ -129,7 +131,7 @@ func (c *conn) Progress(ev ProgressEvent) {
 func (c *conn) writer() {
 	defer close(c.writerDone)
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
-	var hdr [HeaderSize]byte
+	var hdr [protocol.HeaderSize]byte
 	for {
 		c.outMu.Lock()
 		batch := c.out
@@ -190,9 +192,9 @@ func (c *conn) closeOutbox() {
 }
 
 // fatal queues a fatal error frame.
-func (c *conn) fatal(id uint64, e *Error) {
+func (c *conn) fatal(id uint64, e *protocol.Error) {
 	e.Fatal = true
-	c.send(&ServerMessage{Type: TypeError, ID: id, Error: e})
+	c.send(&protocol.ServerMessage{Type: protocol.TypeError, ID: id, Error: e})
 }
 
 // busy reports whether the session has work in flight.
@@ -237,7 +239,7 @@ func (c *conn) readHello(ctx context.Context) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	body, err := ReadFrame(c.br, min(c.cfg.MaxFrame, maxHelloFrame))
+	body, err := protocol.ReadFrame(c.br, min(c.cfg.MaxFrame, maxHelloFrame))
 	if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
 		return nil, errIdle
 	}
@@ -269,19 +271,19 @@ func (c *conn) readFrame(ctx context.Context) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return ReadFrame(c.br, c.cfg.MaxFrame)
+	return protocol.ReadFrame(c.br, c.cfg.MaxFrame)
 }
 
 // frameError maps a read error to the error frame to send (nil: none, the
 // client is gone or the server is stopping).
-func (c *conn) frameError(err error) *Error {
+func (c *conn) frameError(err error) *protocol.Error {
 	switch {
-	case errors.Is(err, ErrFrameTooLarge):
-		return &Error{Code: CodeFrameTooLarge, Message: strings.TrimPrefix(err.Error(), ErrFrameTooLarge.Error()+": ")}
-	case errors.Is(err, ErrEmptyFrame):
-		return &Error{Code: CodeBadFrame, Message: "zero-length frame"}
+	case errors.Is(err, protocol.ErrFrameTooLarge):
+		return &protocol.Error{Code: protocol.CodeFrameTooLarge, Message: strings.TrimPrefix(err.Error(), protocol.ErrFrameTooLarge.Error()+": ")}
+	case errors.Is(err, protocol.ErrEmptyFrame):
+		return &protocol.Error{Code: protocol.CodeBadFrame, Message: "zero-length frame"}
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return &Error{Code: CodeReadTimeout, Message: fmt.Sprintf("frame not completed within %v", c.cfg.ReadTimeout)}
+		return &protocol.Error{Code: protocol.CodeReadTimeout, Message: fmt.Sprintf("frame not completed within %v", c.cfg.ReadTimeout)}
 	}
 	return nil
 }
@@ -318,9 +320,9 @@ func (c *conn) serve(ctx context.Context) {
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
-			c.fatal(0, &Error{Code: CodeShuttingDown, Message: "server shutting down"})
+			c.fatal(0, &protocol.Error{Code: protocol.CodeShuttingDown, Message: "server shutting down"})
 		case errors.Is(err, errIdle):
-			c.fatal(0, &Error{Code: CodeNoHello, Message: fmt.Sprintf("no hello within %v of connecting", c.cfg.HelloTimeout)})
+			c.fatal(0, &protocol.Error{Code: protocol.CodeNoHello, Message: fmt.Sprintf("no hello within %v of connecting", c.cfg.HelloTimeout)})
 		default:
 			if e := c.frameError(err); e != nil {
 				c.fatal(0, e)
@@ -329,17 +331,17 @@ func (c *conn) serve(ctx context.Context) {
 		c.log.Info("connection dropped before hello", zap.Error(err))
 		return
 	}
-	hello, e := DecodeHello(body)
-	if e == nil && hello.Protocol != ProtocolVersion {
-		e = &Error{Code: CodeProtocolVersion, Fatal: true, Field: "protocol",
-			Message: fmt.Sprintf("client speaks protocol %d; this server speaks protocol %d", hello.Protocol, ProtocolVersion)}
+	hello, e := protocol.DecodeHello(body)
+	if e == nil && hello.Protocol != protocol.ProtocolVersion {
+		e = &protocol.Error{Code: protocol.CodeProtocolVersion, Fatal: true, Field: "protocol",
+			Message: fmt.Sprintf("client speaks protocol %d; this server speaks protocol %d", hello.Protocol, protocol.ProtocolVersion)}
 	}
 	if e == nil && !c.cfg.NoAuth {
 		switch {
 		case hello.Token == "":
-			e = &Error{Code: CodeAuth, Field: "token", Message: "no token: pass the server's token (file ~/.config/bqskit-mpi/token or $" + TokenEnv + ")"}
-		case !TokenEqual(hello.Token, c.cfg.Token):
-			e = &Error{Code: CodeAuth, Field: "token", Message: "wrong token"}
+			e = &protocol.Error{Code: protocol.CodeAuth, Field: "token", Message: "no token: pass the server's token (file ~/.config/bqskit-mpi/token or $" + protocol.TokenEnv + ")"}
+		case !protocol.TokenEqual(hello.Token, c.cfg.Token):
+			e = &protocol.Error{Code: protocol.CodeAuth, Field: "token", Message: "wrong token"}
 		}
 	}
 	if e != nil {
@@ -352,14 +354,14 @@ func (c *conn) serve(ctx context.Context) {
 	if err != nil {
 		c.log.Error("backend refused a session", zap.Error(err))
 		if ctx.Err() != nil {
-			c.fatal(0, &Error{Code: CodeShuttingDown, Message: "server shutting down"})
+			c.fatal(0, &protocol.Error{Code: protocol.CodeShuttingDown, Message: "server shutting down"})
 		} else {
 			c.fatal(0, toError(err))
 		}
 		return
 	}
 	c.sess = sess
-	c.send(&ServerMessage{Type: TypeWelcome, Protocol: ProtocolVersion, Server: c.cfg.ServerName, Limits: &limits})
+	c.send(&protocol.ServerMessage{Type: protocol.TypeWelcome, Protocol: protocol.ProtocolVersion, Server: c.cfg.ServerName, Limits: &limits})
 	c.log.Info("session open", zap.String("client", hello.Client))
 
 	sem := make(chan struct{}, c.cfg.MaxInflight)
@@ -369,9 +371,9 @@ func (c *conn) serve(ctx context.Context) {
 		if err != nil {
 			switch {
 			case ctx.Err() != nil:
-				c.fatal(0, &Error{Code: CodeShuttingDown, Message: "server shutting down; unfinished tasks are cancelled"})
+				c.fatal(0, &protocol.Error{Code: protocol.CodeShuttingDown, Message: "server shutting down; unfinished tasks are cancelled"})
 			case errors.Is(err, errIdle):
-				c.fatal(0, &Error{Code: CodeIdleTimeout, Message: fmt.Sprintf("no request for %v and nothing in flight", c.cfg.IdleTimeout)})
+				c.fatal(0, &protocol.Error{Code: protocol.CodeIdleTimeout, Message: fmt.Sprintf("no request for %v and nothing in flight", c.cfg.IdleTimeout)})
 			default:
 				if e := c.frameError(err); e != nil {
 					c.fatal(0, e)
@@ -382,13 +384,13 @@ func (c *conn) serve(ctx context.Context) {
 			}
 			return
 		}
-		req, id, e := DecodeRequest(body)
+		req, id, e := protocol.DecodeRequest(body)
 		if e != nil {
-			c.send(&ServerMessage{Type: TypeError, ID: id, Error: e})
+			c.send(&protocol.ServerMessage{Type: protocol.TypeError, ID: id, Error: e})
 			continue
 		}
-		if req.Type == TypeClose {
-			c.send(&ServerMessage{Type: TypeReply, ID: req.ID})
+		if req.Type == protocol.TypeClose {
+			c.send(&protocol.ServerMessage{Type: protocol.TypeReply, ID: req.ID})
 			return
 		}
 		select {
@@ -412,20 +414,20 @@ func (c *conn) serve(ctx context.Context) {
 }
 
 // toError converts a backend error into a protocol error.
-func toError(err error) *Error {
-	var e *Error
+func toError(err error) *protocol.Error {
+	var e *protocol.Error
 	if errors.As(err, &e) {
 		cp := *e
 		return &cp
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Code: CodeCancelled, Message: err.Error()}
+		return &protocol.Error{Code: protocol.CodeCancelled, Message: err.Error()}
 	}
-	return &Error{Code: CodeInternal, Message: err.Error()}
+	return &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()}
 }
 
 func (c *conn) replyErr(id uint64, err error) {
-	c.send(&ServerMessage{Type: TypeError, ID: id, Error: toError(err)})
+	c.send(&protocol.ServerMessage{Type: protocol.TypeError, ID: id, Error: toError(err)})
 }
 
 // lookup checks that task belongs to this session.
@@ -436,17 +438,17 @@ func (c *conn) lookup(task string) bool {
 	return ok
 }
 
-func unknownTask(task string) *Error {
-	return &Error{Code: CodeUnknownTask, Field: "task", Message: fmt.Sprintf("task %q is not a task of this session", task)}
+func unknownTask(task string) *protocol.Error {
+	return &protocol.Error{Code: protocol.CodeUnknownTask, Field: "task", Message: fmt.Sprintf("task %q is not a task of this session", task)}
 }
 
-func (c *conn) handle(ctx context.Context, req *ClientRequest, wg *sync.WaitGroup) {
+func (c *conn) handle(ctx context.Context, req *protocol.ClientRequest, wg *sync.WaitGroup) {
 	switch req.Type {
-	case TypeSubmit:
+	case protocol.TypeSubmit:
 		c.handleSubmit(ctx, req, wg)
-	case TypeStatus:
+	case protocol.TypeStatus:
 		if !c.lookup(req.Task) {
-			c.send(&ServerMessage{Type: TypeError, ID: req.ID, Error: unknownTask(req.Task)})
+			c.send(&protocol.ServerMessage{Type: protocol.TypeError, ID: req.ID, Error: unknownTask(req.Task)})
 			return
 		}
 		st, err := c.sess.Status(ctx, req.Task)
@@ -454,10 +456,10 @@ func (c *conn) handle(ctx context.Context, req *ClientRequest, wg *sync.WaitGrou
 			c.replyErr(req.ID, err)
 			return
 		}
-		c.send(&ServerMessage{Type: TypeReply, ID: req.ID, Task: req.Task, Status: st})
-	case TypeResult:
+		c.send(&protocol.ServerMessage{Type: protocol.TypeReply, ID: req.ID, Task: req.Task, Status: st})
+	case protocol.TypeResult:
 		if !c.lookup(req.Task) {
-			c.send(&ServerMessage{Type: TypeError, ID: req.ID, Error: unknownTask(req.Task)})
+			c.send(&protocol.ServerMessage{Type: protocol.TypeError, ID: req.ID, Error: unknownTask(req.Task)})
 			return
 		}
 		res, err := c.sess.Result(ctx, req.Task)
@@ -468,10 +470,10 @@ func (c *conn) handle(ctx context.Context, req *ClientRequest, wg *sync.WaitGrou
 			c.replyErr(req.ID, err)
 			return
 		}
-		c.send(&ServerMessage{Type: TypeReply, ID: req.ID, Task: req.Task, Status: StatusDone, Result: res})
-	case TypeCancel:
+		c.send(&protocol.ServerMessage{Type: protocol.TypeReply, ID: req.ID, Task: req.Task, Status: protocol.StatusDone, Result: res})
+	case protocol.TypeCancel:
 		if !c.lookup(req.Task) {
-			c.send(&ServerMessage{Type: TypeError, ID: req.ID, Error: unknownTask(req.Task)})
+			c.send(&protocol.ServerMessage{Type: protocol.TypeError, ID: req.ID, Error: unknownTask(req.Task)})
 			return
 		}
 		if err := c.sess.Cancel(ctx, req.Task); err != nil {
@@ -484,17 +486,17 @@ func (c *conn) handle(ctx context.Context, req *ClientRequest, wg *sync.WaitGrou
 			return
 		}
 		if !st.Terminal() {
-			st = StatusCancelled
+			st = protocol.StatusCancelled
 		}
-		c.send(&ServerMessage{Type: TypeReply, ID: req.ID, Task: req.Task, Status: st})
+		c.send(&protocol.ServerMessage{Type: protocol.TypeReply, ID: req.ID, Task: req.Task, Status: st})
 	}
 }
 
-func (c *conn) handleSubmit(ctx context.Context, req *ClientRequest, wg *sync.WaitGroup) {
+func (c *conn) handleSubmit(ctx context.Context, req *protocol.ClientRequest, wg *sync.WaitGroup) {
 	c.taskMu.Lock()
 	if c.open >= c.cfg.MaxOpenTasks {
 		c.taskMu.Unlock()
-		c.send(&ServerMessage{Type: TypeError, ID: req.ID, Error: &Error{Code: CodeTooManyTasks,
+		c.send(&protocol.ServerMessage{Type: protocol.TypeError, ID: req.ID, Error: &protocol.Error{Code: protocol.CodeTooManyTasks,
 			Message: fmt.Sprintf("this session has %d unfinished tasks, the server's limit; wait for results or cancel some", c.cfg.MaxOpenTasks)}})
 		return
 	}
@@ -524,8 +526,22 @@ func (c *conn) handleSubmit(ctx context.Context, req *ClientRequest, wg *sync.Wa
 	}()
 	st, err := c.sess.Status(ctx, task)
 	if err != nil || st == "" {
-		st = StatusQueued
+		st = protocol.StatusQueued
 	}
 	c.log.Debug("task submitted", zap.String("task", task))
-	c.send(&ServerMessage{Type: TypeReply, ID: req.ID, Task: task, Status: st})
+	c.send(&protocol.ServerMessage{Type: protocol.TypeReply, ID: req.ID, Task: task, Status: st})
+}
+
+func logMessage(ev protocol.LogEvent) *protocol.ServerMessage {
+	lv := ev.Level
+	t := ev.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return &protocol.ServerMessage{Type: protocol.TypeLog, Task: ev.Task, Level: &lv, Logger: ev.Logger,
+		Message: ev.Message, Time: t.UTC().Format(time.RFC3339Nano)}
+}
+
+func progressMessage(ev protocol.ProgressEvent) *protocol.ServerMessage {
+	return &protocol.ServerMessage{Type: protocol.TypeProgress, Task: ev.Task, Done: ev.Done, Total: ev.Total, Stage: ev.Stage}
 }

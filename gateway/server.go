@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 // Config holds the gateway's settings. Zero fields take the defaults named
@@ -63,7 +65,7 @@ func (c *Config) setDefaults() {
 	if c.ServerName == "" {
 		c.ServerName = "bqskit-mpi"
 	}
-	def(&c.MaxFrame, DefaultMaxFrame)
+	def(&c.MaxFrame, protocol.DefaultMaxFrame)
 	def(&c.MaxQubits, 1024)
 	def(&c.MaxOpenTasks, 64)
 	def(&c.MaxClients, 1024)
@@ -76,8 +78,8 @@ func (c *Config) setDefaults() {
 }
 
 // Limits returns the limits announced to clients.
-func (c *Config) limits() Limits {
-	return Limits{
+func (c *Config) limits() protocol.Limits {
+	return protocol.Limits{
 		MaxFrameBytes: c.MaxFrame,
 		MaxQubits:     c.MaxQubits,
 		MaxOpenTasks:  c.MaxOpenTasks,
@@ -122,7 +124,7 @@ func New(cfg Config, backend Backend, log *zap.Logger) (*Server, error) {
 }
 
 // Limits returns the limits the server announces.
-func (s *Server) Limits() Limits { return s.cfg.limits() }
+func (s *Server) Limits() protocol.Limits { return s.cfg.limits() }
 
 // IsLoopback reports whether addr (host:port or host) names only loopback
 // interfaces. An empty host (all interfaces) is not loopback.
@@ -185,7 +187,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s.refuse(nc, &Error{Code: CodeTooManyClients, Fatal: true,
+				s.refuse(nc, &protocol.Error{Code: protocol.CodeTooManyClients, Fatal: true,
 					Message: fmt.Sprintf("server has %d clients, its limit", s.cfg.MaxClients)})
 			}()
 			continue
@@ -228,12 +230,12 @@ func (s *Server) Sessions() int {
 }
 
 // refuse writes one fatal error frame and closes nc.
-func (s *Server) refuse(nc net.Conn, e *Error) {
+func (s *Server) refuse(nc net.Conn, e *protocol.Error) {
 	defer nc.Close()
-	body, err := encodeMessage(&ServerMessage{Type: TypeError, Error: e})
+	body, err := encodeMessage(&protocol.ServerMessage{Type: protocol.TypeError, Error: e})
 	if err != nil {
 		return
 	}
 	nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	WriteFrame(nc, body)
+	protocol.WriteFrame(nc, body)
 }

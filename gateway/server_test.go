@@ -7,14 +7,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway/gatewaytest"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"go.uber.org/goleak"
 )
 
@@ -52,17 +51,17 @@ func (r *raw) send(v any) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.sendBytes(gateway.AppendFrame(nil, b))
+	r.sendBytes(protocol.AppendFrame(nil, b))
 }
 
-func (r *raw) recv() *gateway.ServerMessage {
+func (r *raw) recv() *protocol.ServerMessage {
 	r.t.Helper()
 	r.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	body, err := gateway.ReadFrame(r.nc, gateway.DefaultMaxFrame)
+	body, err := protocol.ReadFrame(r.nc, protocol.DefaultMaxFrame)
 	if err != nil {
 		r.t.Fatalf("read: %v", err)
 	}
-	var m gateway.ServerMessage
+	var m protocol.ServerMessage
 	if err := json.Unmarshal(body, &m); err != nil {
 		r.t.Fatalf("server sent invalid JSON %q: %v", body, err)
 	}
@@ -70,14 +69,14 @@ func (r *raw) recv() *gateway.ServerMessage {
 }
 
 // recvReply skips events until the answer to id.
-func (r *raw) recvReply(id uint64) *gateway.ServerMessage {
+func (r *raw) recvReply(id uint64) *protocol.ServerMessage {
 	r.t.Helper()
 	for {
 		m := r.recv()
-		if m.Type == gateway.TypeLog || m.Type == gateway.TypeProgress {
+		if m.Type == protocol.TypeLog || m.Type == protocol.TypeProgress {
 			continue
 		}
-		if m.ID != id && !(m.Type == gateway.TypeError && m.ID == 0) {
+		if m.ID != id && !(m.Type == protocol.TypeError && m.ID == 0) {
 			r.t.Fatalf("reply for id %d while waiting for %d: %+v", m.ID, id, m)
 		}
 		return m
@@ -104,9 +103,9 @@ func (r *raw) expectClosed() {
 
 func (r *raw) hello(token string) {
 	r.t.Helper()
-	r.send(map[string]any{"type": "hello", "protocol": gateway.ProtocolVersion, "token": token, "client": "test"})
+	r.send(map[string]any{"type": "hello", "protocol": protocol.ProtocolVersion, "token": token, "client": "test"})
 	m := r.recv()
-	if m.Type != gateway.TypeWelcome || m.Protocol != gateway.ProtocolVersion || m.Limits == nil {
+	if m.Type != protocol.TypeWelcome || m.Protocol != protocol.ProtocolVersion || m.Limits == nil {
 		r.t.Fatalf("want welcome, got %+v (%+v)", m, m.Error)
 	}
 }
@@ -126,15 +125,15 @@ func roundTrip(t *testing.T, srv *gatewaytest.Server) {
 	c.hello(srv.Token)
 	c.send(submit(1, bell, nil))
 	m := c.recvReply(1)
-	if m.Type != gateway.TypeReply || m.Task == "" {
+	if m.Type != protocol.TypeReply || m.Task == "" {
 		t.Fatalf("submit: %+v %+v", m, m.Error)
 	}
 	c.send(map[string]any{"type": "result", "id": 2, "task": m.Task})
-	if m := c.recvReply(2); m.Type != gateway.TypeReply || m.Result == nil || m.Result.QASM != bell {
+	if m := c.recvReply(2); m.Type != protocol.TypeReply || m.Result == nil || m.Result.QASM != bell {
 		t.Fatalf("result: %+v", m)
 	}
 	c.send(map[string]any{"type": "close", "id": 3})
-	if m := c.recvReply(3); m.Type != gateway.TypeReply {
+	if m := c.recvReply(3); m.Type != protocol.TypeReply {
 		t.Fatalf("close: %+v", m)
 	}
 	c.expectClosed()
@@ -151,29 +150,29 @@ func TestSessionHappyPath(t *testing.T) {
 	blocker := c.recvReply(1)
 	c.send(submit(2, bell+"// logs 3\n", map[string]any{"log_level": "info", "request_data": true, "seed": 7, "optimization_level": 2}))
 	m := c.recvReply(2)
-	if m.Type != gateway.TypeReply || m.Task == "" {
+	if m.Type != protocol.TypeReply || m.Task == "" {
 		t.Fatalf("submit: %+v", m)
 	}
 	task := m.Task
 	c.send(map[string]any{"type": "status", "id": 3, "task": task})
-	if m := c.recvReply(3); m.Status != gateway.StatusQueued {
+	if m := c.recvReply(3); m.Status != protocol.StatusQueued {
 		t.Errorf("status while blocked: %q, want queued", m.Status)
 	}
 	// result waits; a status sent after it is answered first.
 	c.send(map[string]any{"type": "result", "id": 4, "task": task})
 	c.send(map[string]any{"type": "status", "id": 5, "task": blocker.Task})
 	var logs, progress int
-	got := map[uint64]*gateway.ServerMessage{}
+	got := map[uint64]*protocol.ServerMessage{}
 	var order []uint64
 	for len(got) < 2 {
 		m := c.recv()
 		switch m.Type {
-		case gateway.TypeLog:
-			if m.Task != task || m.Level == nil || *m.Level != gateway.LevelInfo || m.Message == "" {
+		case protocol.TypeLog:
+			if m.Task != task || m.Level == nil || *m.Level != protocol.LevelInfo || m.Message == "" {
 				t.Errorf("bad log event %+v", m)
 			}
 			logs++
-		case gateway.TypeProgress:
+		case protocol.TypeProgress:
 			progress++
 			if m.Total != 3 || m.Done != progress {
 				t.Errorf("progress %d/%d, want %d/3", m.Done, m.Total, progress)
@@ -190,7 +189,7 @@ func TestSessionHappyPath(t *testing.T) {
 		t.Errorf("events: %d logs, %d progress; want 3 and 3", logs, progress)
 	}
 	r := got[4]
-	if r.Status != gateway.StatusDone || r.Result == nil || r.Result.QASM != bell+"// logs 3\n" || string(r.Result.Data) != `{"echo":true}` {
+	if r.Status != protocol.StatusDone || r.Result == nil || r.Result.QASM != bell+"// logs 3\n" || string(r.Result.Data) != `{"echo":true}` {
 		t.Fatalf("result: %+v", r)
 	}
 	// Result again, then status of a finished task.
@@ -199,11 +198,11 @@ func TestSessionHappyPath(t *testing.T) {
 		t.Fatalf("second result: %+v", m)
 	}
 	c.send(map[string]any{"type": "status", "id": 7, "task": task})
-	if m := c.recvReply(7); m.Status != gateway.StatusDone {
+	if m := c.recvReply(7); m.Status != protocol.StatusDone {
 		t.Fatalf("status after done: %+v", m)
 	}
 	c.send(map[string]any{"type": "close", "id": 8})
-	if m := c.recvReply(8); m.Type != gateway.TypeReply {
+	if m := c.recvReply(8); m.Type != protocol.TypeReply {
 		t.Fatalf("close: %+v", m)
 	}
 	c.expectClosed()
@@ -218,26 +217,26 @@ func TestCancel(t *testing.T) {
 	task := c.recvReply(1).Task
 	c.send(map[string]any{"type": "result", "id": 2, "task": task})
 	c.send(map[string]any{"type": "cancel", "id": 3, "task": task})
-	seen := map[uint64]*gateway.ServerMessage{}
+	seen := map[uint64]*protocol.ServerMessage{}
 	for len(seen) < 2 {
 		m := c.recv()
 		seen[m.ID] = m
 	}
-	if m := seen[3]; m.Type != gateway.TypeReply || m.Status != gateway.StatusCancelled {
+	if m := seen[3]; m.Type != protocol.TypeReply || m.Status != protocol.StatusCancelled {
 		t.Errorf("cancel reply: %+v", m)
 	}
-	if m := seen[2]; m.Type != gateway.TypeError || m.Error.Code != gateway.CodeCancelled {
+	if m := seen[2]; m.Type != protocol.TypeError || m.Error.Code != protocol.CodeCancelled {
 		t.Errorf("result of cancelled task: %+v", m)
 	}
 	c.send(map[string]any{"type": "status", "id": 4, "task": task})
-	if m := c.recvReply(4); m.Status != gateway.StatusCancelled {
+	if m := c.recvReply(4); m.Status != protocol.StatusCancelled {
 		t.Errorf("status after cancel: %+v", m)
 	}
 	// A failing task reports task_failed with its message.
 	c.send(submit(5, bell+"// fail no luck\n", nil))
 	ft := c.recvReply(5).Task
 	c.send(map[string]any{"type": "result", "id": 6, "task": ft})
-	if m := c.recvReply(6); m.Error == nil || m.Error.Code != gateway.CodeTaskFailed || m.Error.Message != "no luck" {
+	if m := c.recvReply(6); m.Error == nil || m.Error.Code != protocol.CodeTaskFailed || m.Error.Message != "no luck" {
 		t.Errorf("failed task: %+v", m)
 	}
 	roundTrip(t, srv)
@@ -251,35 +250,35 @@ func TestBadInput(t *testing.T) {
 	}
 	garbage[0] = 0x7f // a length far over the limit
 	hdr := func(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
-	frame := func(s string) []byte { return gateway.AppendFrame(nil, []byte(s)) }
+	frame := func(s string) []byte { return protocol.AppendFrame(nil, []byte(s)) }
 
 	tests := []struct {
 		name      string
 		hello     bool   // send a good hello first
 		data      []byte // then these bytes
 		body      string // or this frame, with TOKEN replaced by the token
-		code      gateway.Code
+		code      protocol.Code
 		fatal     bool
 		wantField string
 		wantLine  int
 	}{
-		{name: "wrong token", data: frame(`{"type":"hello","protocol":1,"token":"nope"}`), code: gateway.CodeAuth, fatal: true},
-		{name: "missing token", data: frame(`{"type":"hello","protocol":1}`), code: gateway.CodeAuth, fatal: true},
-		{name: "no hello", data: frame(`{"type":"submit","id":1,"qasm":"x"}`), code: gateway.CodeNoHello, fatal: true},
-		{name: "wrong protocol version", body: `{"type":"hello","protocol":2,"token":"TOKEN"}`, code: gateway.CodeProtocolVersion, fatal: true},
-		{name: "frame over limit", data: hdr(1 << 20), code: gateway.CodeFrameTooLarge, fatal: true},
-		{name: "big hello", data: hdr(100 << 10), code: gateway.CodeFrameTooLarge, fatal: true},
-		{name: "frame over limit after hello", hello: true, data: hdr(1 << 20), code: gateway.CodeFrameTooLarge, fatal: true},
-		{name: "random garbage", data: garbage, code: gateway.CodeFrameTooLarge, fatal: true},
-		{name: "zero-length frame", hello: true, data: hdr(0), code: gateway.CodeBadFrame, fatal: true},
-		{name: "invalid JSON before hello", data: frame(`{"type":`), code: gateway.CodeBadJSON, fatal: true},
-		{name: "invalid JSON", hello: true, data: frame(`{"type":"submit",`), code: gateway.CodeBadJSON},
-		{name: "unknown request type", hello: true, data: frame(`{"type":"dance","id":3}`), code: gateway.CodeUnknownType},
-		{name: "unknown field", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"x","optimisation_level":2}`), code: gateway.CodeBadRequest, wantField: "optimisation_level"},
-		{name: "invalid QASM", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"qreg q[1];\n// invalid 3 7\n","filename":"a.qasm"}`), code: gateway.CodeInvalidCircuit, wantLine: 3},
-		{name: "unknown pass", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"qreg q[1];\n// pass Frobnicate\n"}`), code: gateway.CodeUnknownPass},
-		{name: "too many qubits", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"qreg q[99];\n"}`), code: gateway.CodeTooManyQubits},
-		{name: "unknown task", hello: true, data: frame(`{"type":"result","id":3,"task":"T999"}`), code: gateway.CodeUnknownTask},
+		{name: "wrong token", data: frame(`{"type":"hello","protocol":1,"token":"nope"}`), code: protocol.CodeAuth, fatal: true},
+		{name: "missing token", data: frame(`{"type":"hello","protocol":1}`), code: protocol.CodeAuth, fatal: true},
+		{name: "no hello", data: frame(`{"type":"submit","id":1,"qasm":"x"}`), code: protocol.CodeNoHello, fatal: true},
+		{name: "wrong protocol version", body: `{"type":"hello","protocol":2,"token":"TOKEN"}`, code: protocol.CodeProtocolVersion, fatal: true},
+		{name: "frame over limit", data: hdr(1 << 20), code: protocol.CodeFrameTooLarge, fatal: true},
+		{name: "big hello", data: hdr(100 << 10), code: protocol.CodeFrameTooLarge, fatal: true},
+		{name: "frame over limit after hello", hello: true, data: hdr(1 << 20), code: protocol.CodeFrameTooLarge, fatal: true},
+		{name: "random garbage", data: garbage, code: protocol.CodeFrameTooLarge, fatal: true},
+		{name: "zero-length frame", hello: true, data: hdr(0), code: protocol.CodeBadFrame, fatal: true},
+		{name: "invalid JSON before hello", data: frame(`{"type":`), code: protocol.CodeBadJSON, fatal: true},
+		{name: "invalid JSON", hello: true, data: frame(`{"type":"submit",`), code: protocol.CodeBadJSON},
+		{name: "unknown request type", hello: true, data: frame(`{"type":"dance","id":3}`), code: protocol.CodeUnknownType},
+		{name: "unknown field", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"x","optimisation_level":2}`), code: protocol.CodeBadRequest, wantField: "optimisation_level"},
+		{name: "invalid QASM", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"qreg q[1];\n// invalid 3 7\n","filename":"a.qasm"}`), code: protocol.CodeInvalidCircuit, wantLine: 3},
+		{name: "unknown pass", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"qreg q[1];\n// pass Frobnicate\n"}`), code: protocol.CodeUnknownPass},
+		{name: "too many qubits", hello: true, data: frame(`{"type":"submit","id":3,"qasm":"qreg q[99];\n"}`), code: protocol.CodeTooManyQubits},
+		{name: "unknown task", hello: true, data: frame(`{"type":"result","id":3,"task":"T999"}`), code: protocol.CodeUnknownTask},
 	}
 	b := &gatewaytest.Backend{}
 	srv := gatewaytest.Start(t, gateway.Config{MaxFrame: 1 << 16, MaxQubits: 20}, b)
@@ -294,7 +293,7 @@ func TestBadInput(t *testing.T) {
 			}
 			c.sendBytes(tc.data)
 			m := c.recv()
-			if m.Type != gateway.TypeError || m.Error == nil {
+			if m.Type != protocol.TypeError || m.Error == nil {
 				t.Fatalf("want error, got %+v", m)
 			}
 			e := m.Error
@@ -311,7 +310,7 @@ func TestBadInput(t *testing.T) {
 				c.expectClosed()
 			} else { // the session goes on
 				c.send(map[string]any{"type": "close", "id": 99})
-				if m := c.recvReply(99); m.Type != gateway.TypeReply {
+				if m := c.recvReply(99); m.Type != protocol.TypeReply {
 					t.Fatalf("close after error: %+v", m)
 				}
 			}
@@ -327,14 +326,14 @@ func TestTimeouts(t *testing.T) {
 	silent := dialRaw(t, srv.Addr) // connects, sends nothing
 	roundTrip(t, srv)              // others are served meanwhile
 	m := silent.recv()
-	if m.Error == nil || m.Error.Code != gateway.CodeNoHello || !m.Error.Fatal {
+	if m.Error == nil || m.Error.Code != protocol.CodeNoHello || !m.Error.Fatal {
 		t.Fatalf("silent client: %+v", m)
 	}
 	silent.expectClosed()
 
 	idle := dialRaw(t, srv.Addr)
 	idle.hello(srv.Token)
-	if m := idle.recv(); m.Error == nil || m.Error.Code != gateway.CodeIdleTimeout {
+	if m := idle.recv(); m.Error == nil || m.Error.Code != protocol.CodeIdleTimeout {
 		t.Fatalf("idle client: %+v", m)
 	}
 	idle.expectClosed()
@@ -352,7 +351,7 @@ func TestTimeouts(t *testing.T) {
 	slow := dialRaw(t, srv.Addr)
 	slow.hello(srv.Token)
 	slow.sendBytes([]byte{0, 0}) // half a header, then nothing
-	if m := slow.recv(); m.Error == nil || m.Error.Code != gateway.CodeReadTimeout {
+	if m := slow.recv(); m.Error == nil || m.Error.Code != protocol.CodeReadTimeout {
 		t.Fatalf("slow client: %+v", m)
 	}
 	slow.expectClosed()
@@ -399,7 +398,7 @@ func TestTaskIsolationAndLimits(t *testing.T) {
 	a.send(submit(2, bell+"// sleep 1h\n", nil))
 	a.recvReply(2)
 	a.send(submit(3, bell, nil))
-	if m := a.recvReply(3); m.Error == nil || m.Error.Code != gateway.CodeTooManyTasks {
+	if m := a.recvReply(3); m.Error == nil || m.Error.Code != protocol.CodeTooManyTasks {
 		t.Fatalf("third open task: %+v", m)
 	}
 	// Another session cannot see or cancel a's task.
@@ -407,7 +406,7 @@ func TestTaskIsolationAndLimits(t *testing.T) {
 	o.hello(srv.Token)
 	for i, typ := range []string{"status", "result", "cancel"} {
 		o.send(map[string]any{"type": typ, "id": i + 1, "task": ta})
-		if m := o.recvReply(uint64(i + 1)); m.Error == nil || m.Error.Code != gateway.CodeUnknownTask {
+		if m := o.recvReply(uint64(i + 1)); m.Error == nil || m.Error.Code != protocol.CodeUnknownTask {
 			t.Fatalf("%s of another session's task: %+v", typ, m)
 		}
 	}
@@ -418,7 +417,7 @@ func TestTaskIsolationAndLimits(t *testing.T) {
 	for {
 		a.send(submit(5, bell, nil))
 		m := a.recvReply(5)
-		if m.Type == gateway.TypeReply {
+		if m.Type == protocol.TypeReply {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -430,31 +429,20 @@ func TestTaskIsolationAndLimits(t *testing.T) {
 
 func TestShutdownTellsClients(t *testing.T) {
 	b := &gatewaytest.Backend{}
-	tok, _ := gateway.NewToken()
-	srv, err := gateway.New(gateway.Config{Token: tok}, b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	c := dialRaw(t, ln.Addr().String())
-	c.hello(tok)
+	s := gatewaytest.Start(t, gateway.Config{}, b)
+	c := dialRaw(t, s.Addr)
+	c.hello(s.Token)
 	c.send(submit(1, bell+"// sleep 1h\n", nil))
 	task := c.recvReply(1).Task
 	c.send(map[string]any{"type": "result", "id": 2, "task": task})
 	time.Sleep(20 * time.Millisecond)
-	cancel()
+	s.Shutdown()
 	m := c.recv()
-	if m.Error == nil || m.Error.Code != gateway.CodeShuttingDown || !m.Error.Fatal {
+	if m.Error == nil || m.Error.Code != protocol.CodeShuttingDown || !m.Error.Fatal {
 		t.Fatalf("want shutting_down, got %+v", m)
 	}
 	c.expectClosed()
-	if err := <-done; err != nil {
+	if err := s.Wait(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	if b.Cancelled() != 1 || b.Sessions() != 0 {
@@ -484,56 +472,5 @@ func TestNoAuth(t *testing.T) {
 		if gateway.IsLoopback(addr) != want {
 			t.Errorf("IsLoopback(%q) != %v", addr, want)
 		}
-	}
-}
-
-func TestTokens(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sub", "token")
-	noEnv := func(string) string { return "" }
-	tok, src, created, err := gateway.ServerToken(path, noEnv)
-	if err != nil || !created || src != path || len(tok) != 64 {
-		t.Fatalf("create: %q %q %v %v", tok, src, created, err)
-	}
-	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("token file mode: %v %v", st.Mode(), err)
-	}
-	again, _, created, err := gateway.ServerToken(path, noEnv)
-	if err != nil || created || again != tok {
-		t.Fatalf("reuse: %q %v %v", again, created, err)
-	}
-	ct, err := gateway.ClientToken("", path, noEnv)
-	if err != nil || ct != tok {
-		t.Fatalf("client token: %q %v", ct, err)
-	}
-	env := func(k string) string {
-		if k == gateway.TokenEnv {
-			return "from-env"
-		}
-		return ""
-	}
-	if et, src, _, _ := gateway.ServerToken(path, env); et != "from-env" || src != "$"+gateway.TokenEnv {
-		t.Errorf("env override: %q %q", et, src)
-	}
-	if ct, _ := gateway.ClientToken("explicit", path, env); ct != "explicit" {
-		t.Errorf("explicit token: %q", ct)
-	}
-	if ct, _ := gateway.ClientToken("", path, env); ct != "from-env" {
-		t.Errorf("client env token: %q", ct)
-	}
-	if err := os.Chmod(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, _, err := gateway.ServerToken(path, noEnv); !errors.Is(err, gateway.ErrTokenFile) || !strings.Contains(err.Error(), "chmod 600") {
-		t.Errorf("world-readable token file: %v", err)
-	}
-	if _, err := gateway.ClientToken("", filepath.Join(dir, "missing"), noEnv); !errors.Is(err, gateway.ErrTokenFile) {
-		t.Errorf("missing client token file: %v", err)
-	}
-	a, _ := gateway.NewToken()
-	b, _ := gateway.NewToken()
-	if a == b || !gateway.TokenEqual(a, a) || gateway.TokenEqual(a, b) {
-		t.Error("NewToken/TokenEqual")
 	}
 }

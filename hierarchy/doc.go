@@ -25,7 +25,7 @@
 //   - In one process: StartEmbedded(ctx, EmbeddedConfig{...}) starts every
 //     node over the in-memory transport; use the embedded *Server API and
 //     call Stop.
-//   - Distributed (MPI, TCP): every process builds the same Tree and
+//   - Distributed (MPI today): every process builds the same Tree and
 //     Registry. The process owning node 0 calls NewServer(ctx,
 //     ServerConfig{Tree, Transport, Registry, Logger}) and uses its client
 //     API; every other node calls RunNode(ctx, NodeConfig{ID, Tree,

@@ -11,6 +11,7 @@ import (
 	mpi "github.com/sbromberger/gompi"
 	"go.uber.org/zap"
 
+	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 	"golang.org/x/sys/unix"
 )
@@ -183,7 +184,10 @@ func (r *Rank) LocalSize() int { return r.localSize }
 func (r *Rank) Plan() *Plan { return r.plan }
 
 // Node is this rank's node in the plan.
-func (r *Rank) Node() Node { return r.plan.Nodes[r.rank] }
+func (r *Rank) Node() hierarchy.TreeNode { return r.plan.Nodes[r.rank] }
+
+// Role is this rank's role in the plan.
+func (r *Rank) Role() hierarchy.Role { return r.plan.Role(r.rank) }
 
 // Transport is this rank's endpoint. Closing it stops the pump; MPI is then
 // finalised on the pump's thread.

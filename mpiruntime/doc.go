@@ -1,7 +1,18 @@
 // Package mpiruntime runs the runtime's nodes as the ranks of an MPI job
 // (`srun -n N bqskit-mpi` or `mpirun -n N bqskit-mpi`): it initialises MPI,
 // plans the manager tree, creates the tree's communicators and carries the
-// runtime's messages over them (a transport.Transport).
+// runtime's messages over them (a transport.Transport). The plan uses the
+// runtime's own tree types: Plan.Nodes are hierarchy.TreeNodes (ids are
+// world ranks) and Plan.Role returns a hierarchy.Role.
+//
+// # Rank lifecycle
+//
+// Run is a rank's whole life: Boot, CPU pinning (package pinning; GOMAXPROCS
+// one more than the cores, for the pump), then on rank 0 the runtime server
+// (hierarchy.NewServer) handed to the caller's ServeFunc, on every other
+// rank a manager or worker node (hierarchy.RunNode) until the server's
+// shutdown, and MPI_Finalize within the shutdown budget. cmd/bqskit-mpi is
+// flag parsing plus one call to Run.
 //
 // # Boot
 //
@@ -74,7 +85,7 @@
 // Rank.Finalize then waits for MPI_Finalize, which returns once every rank
 // has called it. MPI is not fault tolerant: a rank that fails (error,
 // panic, a signal other than the orderly shutdown) must take the whole job
-// down. cmd/bqskit-mpi does this by logging one line naming the rank, role,
+// down. Run does this by logging one line naming the rank, role,
 // host and cause, then calling Rank.Abort (MPI_Abort on COMM_WORLD), after
 // which mpirun/srun kill the other ranks and exit non-zero; a rank that
 // exits without finalising has the same effect, as does a Go panic.
@@ -85,7 +96,8 @@
 // --pid-file). SIGINT or SIGTERM to mpirun itself makes OpenMPI kill the
 // ranks while they shut down, and mpirun exits 1.
 //
-// Callers must: call Boot once per process, before anything else uses MPI;
-// never call gompi themselves; read Recv until it is closed; call Finalize
-// (with a deadline) before exiting, or Abort.
+// Callers must: call Run (or Boot) once per process, before anything else
+// uses MPI, with SIGINT and SIGTERM already subscribed; never call gompi
+// themselves. Callers of Boot itself read Recv until it is closed and call
+// Finalize (with a deadline) before exiting, or Abort.
 package mpiruntime

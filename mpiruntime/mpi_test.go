@@ -161,7 +161,7 @@ func scenarioTree() error {
 	if !slices.Equal(heard, nb) {
 		return fmt.Errorf("rank %d heard %v, want %v", me, heard, nb)
 	}
-	fmt.Printf("RESULT rank=%d role=%s local=%d/%d neighbours=%v\n", me, r.Node().Role, r.LocalRank(), r.LocalSize(), nb)
+	fmt.Printf("RESULT rank=%d role=%s local=%d/%d neighbours=%v\n", me, r.Role(), r.LocalRank(), r.LocalSize(), nb)
 	return finalize(r)
 }
 

@@ -5,43 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/transport"
 )
-
-// Role is what a rank does in the manager tree.
-type Role int
-
-// Roles of a rank.
-const (
-	// RoleServer is rank 0: the root of the tree and the gateway.
-	RoleServer Role = iota
-	// RoleManager forwards tasks between its parent and its children.
-	RoleManager
-	// RoleWorker runs tasks in its compute slots.
-	RoleWorker
-)
-
-// String returns "server", "manager" or "worker".
-func (r Role) String() string {
-	switch r {
-	case RoleServer:
-		return "server"
-	case RoleManager:
-		return "manager"
-	case RoleWorker:
-		return "worker"
-	}
-	return fmt.Sprintf("Role(%d)", int(r))
-}
-
-// Node is one rank's place in the plan.
-type Node struct {
-	Rank     int
-	Host     string
-	Role     Role
-	Parent   int   // -1 for the server
-	Children []int // ascending
-	Slots    int   // compute slots; 0 for the server and managers
-}
 
 // Group is the membership of one communicator: a manager (or the server)
 // and its children. Members[0] is the manager, then the children ascending,
@@ -55,8 +22,8 @@ type Group struct {
 // from the same gathered host names.
 type Plan struct {
 	Fanout int
-	Nodes  []Node  // indexed by world rank
-	Groups []Group // one per node with children, ordered by manager rank
+	Nodes  []hierarchy.TreeNode // indexed by world rank; ids are world ranks
+	Groups []Group              // one per node with children, ordered by manager rank
 }
 
 // Errors returned by PlanTree.
@@ -117,7 +84,7 @@ func PlanTree(hosts []string, fanout, slots int) (*Plan, error) {
 	if fanout > 0 {
 		limitFanout(0, children, fanout)
 	}
-	p := &Plan{Fanout: fanout, Nodes: make([]Node, n)}
+	p := &Plan{Fanout: fanout, Nodes: make([]hierarchy.TreeNode, n)}
 	for r := 0; r < n; r++ {
 		slices.Sort(children[r])
 		for _, c := range children[r] {
@@ -125,15 +92,9 @@ func PlanTree(hosts []string, fanout, slots int) (*Plan, error) {
 		}
 	}
 	for r := 0; r < n; r++ {
-		nd := Node{Rank: r, Host: hosts[r], Parent: parent[r], Children: children[r]}
-		switch {
-		case r == 0:
-			nd.Role = RoleServer
-		case len(children[r]) > 0:
-			nd.Role = RoleManager
-		default:
-			nd.Role = RoleWorker
-			nd.Slots = slots
+		nd := hierarchy.TreeNode{ID: transport.PeerID(r), Host: hosts[r], Parent: transport.PeerID(parent[r]), Children: peers(children[r])}
+		if r != 0 && len(children[r]) == 0 {
+			nd.Slots = slots // a worker
 		}
 		p.Nodes[r] = nd
 		if len(children[r]) > 0 {
@@ -177,7 +138,7 @@ func (p *Plan) Depth() int {
 	depth = func(r int) int {
 		d := 0
 		for _, c := range p.Nodes[r].Children {
-			d = max(d, depth(c))
+			d = max(d, depth(int(c)))
 		}
 		return d + 1
 	}
@@ -187,9 +148,9 @@ func (p *Plan) Depth() int {
 // Workers returns the world ranks of the workers, ascending.
 func (p *Plan) Workers() []int {
 	var w []int
-	for _, nd := range p.Nodes {
-		if nd.Role == RoleWorker {
-			w = append(w, nd.Rank)
+	for r := range p.Nodes {
+		if p.Role(r) == hierarchy.RoleWorker {
+			w = append(w, r)
 		}
 	}
 	return w
@@ -203,7 +164,7 @@ func (p *Plan) Lines() []string {
 	below = func(r int) int {
 		s := p.Nodes[r].Slots
 		for _, c := range p.Nodes[r].Children {
-			s += below(c)
+			s += below(int(c))
 		}
 		return s
 	}
@@ -215,7 +176,7 @@ func (p *Plan) Lines() []string {
 			ch[i] = fmt.Sprint(c)
 		}
 		out = append(out, fmt.Sprintf("rank %d %s host=%s children=[%s] slots-below=%d",
-			nd.Rank, nd.Role, nd.Host, strings.Join(ch, " "), below(nd.Rank)))
+			g.Manager, p.Role(g.Manager), nd.Host, strings.Join(ch, " "), below(g.Manager)))
 	}
 	return out
 }
@@ -225,8 +186,32 @@ func (p *Plan) Lines() []string {
 func (p *Plan) Neighbours(r int) []int {
 	nd := p.Nodes[r]
 	var out []int
-	if nd.Parent >= 0 {
-		out = append(out, nd.Parent)
+	if nd.Parent != hierarchy.NoParent {
+		out = append(out, int(nd.Parent))
 	}
-	return append(out, nd.Children...)
+	for _, c := range nd.Children {
+		out = append(out, int(c))
+	}
+	return out
+}
+
+// Role is what world rank r does in the tree: rank 0 is the server, ranks
+// with children are managers, the others workers.
+func (p *Plan) Role(r int) hierarchy.Role {
+	switch {
+	case r == 0:
+		return hierarchy.RoleServer
+	case len(p.Nodes[r].Children) > 0:
+		return hierarchy.RoleManager
+	}
+	return hierarchy.RoleWorker
+}
+
+// peers converts world ranks to transport ids.
+func peers(ranks []int) []transport.PeerID {
+	out := make([]transport.PeerID, len(ranks))
+	for i, r := range ranks {
+		out[i] = transport.PeerID(r)
+	}
+	return out
 }

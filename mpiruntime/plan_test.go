@@ -3,11 +3,10 @@ package mpiruntime
 import (
 	"errors"
 	"fmt"
+	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/bqskit-mpi/bqskit-mpi/transport"
 )
 
 func hostsOf(spec ...string) []string {
@@ -88,25 +87,25 @@ func checkPlan(t *testing.T, p *Plan, hosts []string, fanout int) {
 		}
 		seen[r] = true
 		nd := p.Nodes[r]
-		if nd.Rank != r || nd.Host != hosts[r] {
+		if int(nd.ID) != r || nd.Host != hosts[r] {
 			t.Errorf("node %d: %+v", r, nd)
 		}
 		if fanout > 0 && len(nd.Children) > fanout {
 			t.Errorf("rank %d has %d children > fanout %d", r, len(nd.Children), fanout)
 		}
 		switch {
-		case r == 0 && (nd.Role != RoleServer || nd.Parent != -1 || nd.Slots != 0):
+		case r == 0 && (p.Role(r) != hierarchy.RoleServer || nd.Parent != hierarchy.NoParent || nd.Slots != 0):
 			t.Errorf("rank 0: %+v", nd)
-		case r != 0 && len(nd.Children) > 0 && (nd.Role != RoleManager || nd.Slots != 0):
+		case r != 0 && len(nd.Children) > 0 && (p.Role(r) != hierarchy.RoleManager || nd.Slots != 0):
 			t.Errorf("rank %d: %+v", r, nd)
-		case r != 0 && len(nd.Children) == 0 && (nd.Role != RoleWorker || nd.Slots != 2):
+		case r != 0 && len(nd.Children) == 0 && (p.Role(r) != hierarchy.RoleWorker || nd.Slots != 2):
 			t.Errorf("rank %d: %+v", r, nd)
 		}
 		for _, c := range nd.Children {
-			if p.Nodes[c].Parent != r {
+			if int(p.Nodes[c].Parent) != r {
 				t.Errorf("rank %d's parent is %d, listed under %d", c, p.Nodes[c].Parent, r)
 			}
-			walk(c)
+			walk(int(c))
 		}
 	}
 	walk(0)
@@ -114,7 +113,7 @@ func checkPlan(t *testing.T, p *Plan, hosts []string, fanout int) {
 		t.Errorf("tree reaches %d of %d ranks", len(seen), len(hosts))
 	}
 	for _, g := range p.Groups {
-		if !reflect.DeepEqual(g.Members, append([]int{g.Manager}, p.Nodes[g.Manager].Children...)) {
+		if !reflect.DeepEqual(g.Members, append([]int{g.Manager}, p.Neighbours(g.Manager)[min(g.Manager, 1):]...)) {
 			t.Errorf("group %+v does not match node", g)
 		}
 	}
@@ -186,9 +185,9 @@ func TestPlanHierarchyTree(t *testing.T) {
 				t.Errorf("%v fanout %d: tree of %d nodes, %d slots, depth %d; plan %d workers, depth %d",
 					hosts, fanout, tr.Len(), tr.TotalSlots(), tr.Depth(), len(p.Workers()), p.Depth())
 			}
-			for _, nd := range p.Nodes {
-				if got := tr.Role(transport.PeerID(nd.Rank)).String(); got != nd.Role.String() {
-					t.Errorf("rank %d: role %s in tree, %s in plan", nd.Rank, got, nd.Role)
+			for r, nd := range p.Nodes {
+				if got := tr.Role(nd.ID); got != p.Role(r) {
+					t.Errorf("rank %d: role %s in tree, %s in plan", r, got, p.Role(r))
 				}
 			}
 		}

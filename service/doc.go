@@ -21,6 +21,15 @@
 // and the task's progress reporter. The compiler itself does not import
 // the runtime.
 //
+// Serve is the whole life of a server command's client side, shared by
+// bqskit-server and bqskit-mpi: the token (protocol.ServerToken), the pid
+// file, the listener, the gateway over the Backend the caller starts, the
+// advertised HOST:PORT in the address file (written atomically,
+// WriteFileAtomic), the start-up line, and the shutdown when its context
+// ends (gateway first, then the runtime, within an optional budget).
+// Endpoint holds and checks the flags every server command shares.
+// Package servicetest has the matching test helpers.
+//
 // Callers must: build a Runtime (hierarchy's embedded runtime through
 // StartEmbedded, or any other server-side runtime adapted to Runtime),
 // pass the Service to gateway.New, and Stop the service after the gateway's

@@ -9,44 +9,18 @@ import (
 	"time"
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
-	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway/gatewaytest"
-	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
 const small3 = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\nh q[0];\ncx q[0],q[1];\nrz(0.25) q[1];\ncx q[0],q[1];\ncx q[1],q[2];\nrx(0.5) q[2];\ncx q[1],q[2];\n"
 
 func startEmbedded(t *testing.T, workers int) (*gatewaytest.Server, *service.Service) {
 	t.Helper()
-	svc, err := service.StartEmbedded(context.Background(), service.EmbeddedConfig{Workers: workers}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Cleanups run last-in first-out: the gateway stops before the runtime.
-	t.Cleanup(func() {
-		if err := svc.Stop(); err != nil {
-			t.Errorf("runtime stop: %v", err)
-		}
-	})
-	return gatewaytest.Start(t, gateway.Config{MaxQubits: 64}, svc), svc
-}
-
-func verify(t *testing.T, in, out string) {
-	t.Helper()
-	a, err := qasm.Parse("in", []byte(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := qasm.Parse("out", []byte(out))
-	if err != nil {
-		t.Fatalf("result is not QASM: %v", err)
-	}
-	v, err := compiler.Verify(a, b, 1)
-	if err != nil || v.Cost > 1e-6 {
-		t.Fatalf("result does not verify: %+v %v", v, err)
-	}
+	return servicetest.StartEmbedded(t, workers, gateway.Config{MaxQubits: 64})
 }
 
 func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
@@ -54,14 +28,14 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 	var mu sync.Mutex
 	var logs []string
 	c, err := client.Dial(context.Background(), srv.Addr, client.WithToken(srv.Token),
-		client.WithLogHandler(func(ev gateway.LogEvent) { mu.Lock(); logs = append(logs, ev.Logger+": "+ev.Message); mu.Unlock() }))
+		client.WithLogHandler(func(ev protocol.LogEvent) { mu.Lock(); logs = append(logs, ev.Logger+": "+ev.Message); mu.Unlock() }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
 	seed := uint64(5)
-	task, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: small3, Filename: "small3.qasm", Seed: &seed, LogLevel: gateway.LevelInfo, RequestData: true})
+	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: small3, Filename: "small3.qasm", Seed: &seed, LogLevel: protocol.LevelInfo, RequestData: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,8 +47,8 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 	if err != nil || r2.QASM != r1.QASM {
 		t.Fatalf("second result differs: %v", err)
 	}
-	verify(t, small3, r1.QASM)
-	if st, err := c.Status(ctx, task); err != nil || st != gateway.StatusDone {
+	servicetest.Verify(t, small3, r1.QASM)
+	if st, err := c.Status(ctx, task); err != nil || st != protocol.StatusDone {
 		t.Fatalf("status %q %v", st, err)
 	}
 	mu.Lock()
@@ -84,13 +58,13 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 		t.Errorf("service logs missing:\n%s", joined)
 	}
 	// Same seed, same output, through a new session.
-	r3, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: small3, Seed: &seed})
+	r3, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: small3, Seed: &seed})
 	if err != nil || r3.QASM != r1.QASM {
 		t.Errorf("same seed gave a different circuit (%v)", err)
 	}
 	// Bad inputs are refused before scheduling, with the compiler's words.
-	_, err = c.Submit(ctx, &gateway.SubmitRequest{QASM: small3, Workflow: []byte(`[{"pass":"frobnicate"}]`)})
-	if !errors.Is(err, gateway.ErrUnknownPass) || !strings.Contains(err.Error(), "frobnicate") {
+	_, err = c.Submit(ctx, &protocol.SubmitRequest{QASM: small3, Workflow: []byte(`[{"pass":"frobnicate"}]`)})
+	if !errors.Is(err, protocol.ErrUnknownPass) || !strings.Contains(err.Error(), "frobnicate") {
 		t.Errorf("unknown pass: %v", err)
 	}
 }
@@ -98,14 +72,14 @@ func TestEmbeddedCompileLogsAndErrors(t *testing.T) {
 func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 	srv, _ := startEmbedded(t, 2)
 	// A compile long enough to still be running when cancelled.
-	long := circuitFile(t, "tfim4.qasm")
+	long := servicetest.Circuit(t, "tfim4.qasm")
 	ctx := context.Background()
 	c, err := client.Dial(ctx, srv.Addr, client.WithToken(srv.Token))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	task, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: long, OptimizationLevel: 3})
+	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: long, OptimizationLevel: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +88,7 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st == gateway.StatusRunning {
+		if st == protocol.StatusRunning {
 			break
 		}
 		if st.Terminal() {
@@ -125,10 +99,10 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 	start := time.Now()
 	st, err := c.Cancel(ctx, task)
 	t.Logf("cancel answered in %v", time.Since(start))
-	if err != nil || st != gateway.StatusCancelled {
+	if err != nil || st != protocol.StatusCancelled {
 		t.Fatalf("cancel: %q %v", st, err)
 	}
-	if _, err := c.Result(ctx, task); !errors.Is(err, gateway.ErrCancelled) {
+	if _, err := c.Result(ctx, task); !errors.Is(err, protocol.ErrCancelled) {
 		t.Fatalf("result after cancel: %v", err)
 	}
 	// A client that vanishes mid-compile: its task is cancelled, and the
@@ -137,13 +111,13 @@ func TestEmbeddedCancelAndDisconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Submit(ctx, &gateway.SubmitRequest{QASM: long, OptimizationLevel: 3}); err != nil {
+	if _, err := d.Submit(ctx, &protocol.SubmitRequest{QASM: long, OptimizationLevel: 3}); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()
-	res, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: small3})
+	res, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: small3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	verify(t, small3, res.QASM)
+	servicetest.Verify(t, small3, res.QASM)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 // HierarchyRuntime adapts the client API of a hierarchy.Server (the
@@ -31,7 +32,7 @@ type hierRuntime struct {
 func (h *hierRuntime) OpenSession(ctx context.Context, sink gateway.EventSink) (RuntimeSession, error) {
 	select {
 	case <-h.srv.Done():
-		return nil, &gateway.Error{Code: gateway.CodeShuttingDown, Message: "the runtime has stopped"}
+		return nil, &protocol.Error{Code: protocol.CodeShuttingDown, Message: "the runtime has stopped"}
 	default:
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -52,15 +53,15 @@ type hierSession struct {
 }
 
 // zapLevel maps a protocol level to the runtime's.
-func zapLevel(l gateway.LogLevel) zapcore.Level {
+func zapLevel(l protocol.LogLevel) zapcore.Level {
 	switch l {
-	case gateway.LevelTrace:
+	case protocol.LevelTrace:
 		return zapcore.DebugLevel - 1
-	case gateway.LevelDebug:
+	case protocol.LevelDebug:
 		return zapcore.DebugLevel
-	case gateway.LevelInfo:
+	case protocol.LevelInfo:
 		return zapcore.InfoLevel
-	case gateway.LevelError:
+	case protocol.LevelError:
 		return zapcore.ErrorLevel
 	default:
 		return zapcore.WarnLevel
@@ -68,30 +69,30 @@ func zapLevel(l gateway.LogLevel) zapcore.Level {
 }
 
 // protoLevel maps a runtime level to the protocol's.
-func protoLevel(l zapcore.Level) gateway.LogLevel {
+func protoLevel(l zapcore.Level) protocol.LogLevel {
 	switch {
 	case l < zapcore.DebugLevel:
-		return gateway.LevelTrace
+		return protocol.LevelTrace
 	case l == zapcore.DebugLevel:
-		return gateway.LevelDebug
+		return protocol.LevelDebug
 	case l == zapcore.InfoLevel:
-		return gateway.LevelInfo
+		return protocol.LevelInfo
 	case l == zapcore.WarnLevel:
-		return gateway.LevelWarning
+		return protocol.LevelWarning
 	default:
-		return gateway.LevelError
+		return protocol.LevelError
 	}
 }
 
 func (s *hierSession) parse(id string) (hierarchy.TaskID, error) {
 	tid, err := hierarchy.ParseTaskID(id)
 	if err != nil {
-		return 0, &gateway.Error{Code: gateway.CodeUnknownTask, Field: "task", Message: fmt.Sprintf("no task %q", id)}
+		return 0, &protocol.Error{Code: protocol.CodeUnknownTask, Field: "task", Message: fmt.Sprintf("no task %q", id)}
 	}
 	return tid, nil
 }
 
-func (s *hierSession) Submit(ctx context.Context, name string, args []byte, level gateway.LogLevel) (string, error) {
+func (s *hierSession) Submit(ctx context.Context, name string, args []byte, level protocol.LogLevel) (string, error) {
 	tid, err := s.srv.Submit(s.id, name, args, zapLevel(level))
 	if err != nil {
 		return "", mapRuntimeError(err)
@@ -123,37 +124,37 @@ func (s *hierSession) follow(task string, sub *hierarchy.Subscription) {
 			return // ErrEndOfEvents, or the session closed
 		}
 		if ev.Dropped > 0 {
-			s.sink.Log(gateway.LogEvent{Task: task, Level: gateway.LevelWarning, Logger: "runtime", Time: time.Now(),
+			s.sink.Log(protocol.LogEvent{Task: task, Level: protocol.LevelWarning, Logger: "runtime", Time: time.Now(),
 				Message: fmt.Sprintf("%d events dropped: the task produced more than the server keeps", ev.Dropped)})
 		}
 		switch ev.Kind {
 		case hierarchy.EventLog:
-			s.sink.Log(gateway.LogEvent{Task: task, Level: protoLevel(ev.Level), Logger: "task",
+			s.sink.Log(protocol.LogEvent{Task: task, Level: protoLevel(ev.Level), Logger: "task",
 				Message: ev.Message, Time: time.Now()})
 		case hierarchy.EventProgress:
-			s.sink.Progress(gateway.ProgressEvent{Task: task, Done: int(ev.Done), Total: int(ev.Total), Stage: "blocks"})
+			s.sink.Progress(protocol.ProgressEvent{Task: task, Done: int(ev.Done), Total: int(ev.Total), Stage: "blocks"})
 		}
 	}
 }
 
-func (s *hierSession) Status(ctx context.Context, id string) (gateway.TaskStatus, error) {
+func (s *hierSession) Status(ctx context.Context, id string) (protocol.TaskStatus, error) {
 	tid, err := s.parse(id)
 	if err != nil {
 		return "", err
 	}
 	switch st := s.srv.Status(tid); st {
 	case hierarchy.StatusQueued:
-		return gateway.StatusQueued, nil
+		return protocol.StatusQueued, nil
 	case hierarchy.StatusRunning:
-		return gateway.StatusRunning, nil
+		return protocol.StatusRunning, nil
 	case hierarchy.StatusDone:
-		return gateway.StatusDone, nil
+		return protocol.StatusDone, nil
 	case hierarchy.StatusFailed:
-		return gateway.StatusFailed, nil
+		return protocol.StatusFailed, nil
 	case hierarchy.StatusCancelled:
-		return gateway.StatusCancelled, nil
+		return protocol.StatusCancelled, nil
 	default:
-		return "", &gateway.Error{Code: gateway.CodeUnknownTask, Field: "task", Message: fmt.Sprintf("the runtime does not know task %s (%v)", id, st)}
+		return "", &protocol.Error{Code: protocol.CodeUnknownTask, Field: "task", Message: fmt.Sprintf("the runtime does not know task %s (%v)", id, st)}
 	}
 }
 
@@ -208,13 +209,13 @@ func mapRuntimeError(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &te):
-		return &gateway.Error{Code: gateway.CodeTaskFailed, Message: strings.TrimPrefix(te.Msg, "compiler: ")}
+		return &protocol.Error{Code: protocol.CodeTaskFailed, Message: strings.TrimPrefix(te.Msg, "compiler: ")}
 	case errors.Is(err, hierarchy.ErrCancelled):
-		return &gateway.Error{Code: gateway.CodeCancelled, Message: "the task was cancelled"}
+		return &protocol.Error{Code: protocol.CodeCancelled, Message: "the task was cancelled"}
 	case errors.Is(err, hierarchy.ErrShutdown):
-		return &gateway.Error{Code: gateway.CodeShuttingDown, Message: "the runtime is shutting down"}
+		return &protocol.Error{Code: protocol.CodeShuttingDown, Message: "the runtime is shutting down"}
 	case errors.Is(err, hierarchy.ErrUnknownTask):
-		return &gateway.Error{Code: gateway.CodeUnknownTask, Field: "task", Message: err.Error()}
+		return &protocol.Error{Code: protocol.CodeUnknownTask, Field: "task", Message: err.Error()}
 	}
 	return err
 }

@@ -9,19 +9,19 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
 type recSink struct {
 	mu       sync.Mutex
-	logs     []gateway.LogEvent
-	progress []gateway.ProgressEvent
+	logs     []protocol.LogEvent
+	progress []protocol.ProgressEvent
 }
 
-func (r *recSink) Log(ev gateway.LogEvent) { r.mu.Lock(); r.logs = append(r.logs, ev); r.mu.Unlock() }
-func (r *recSink) Progress(ev gateway.ProgressEvent) {
+func (r *recSink) Log(ev protocol.LogEvent) { r.mu.Lock(); r.logs = append(r.logs, ev); r.mu.Unlock() }
+func (r *recSink) Progress(ev protocol.ProgressEvent) {
 	r.mu.Lock()
 	r.progress = append(r.progress, ev)
 	r.mu.Unlock()
@@ -66,7 +66,7 @@ func TestHierarchyRuntimeAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	id, err := rs.Submit(ctx, "echo", []byte("hi"), gateway.LevelInfo)
+	id, err := rs.Submit(ctx, "echo", []byte("hi"), protocol.LevelInfo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +74,12 @@ func TestHierarchyRuntimeAdapter(t *testing.T) {
 	if err != nil || string(res) != "hi" {
 		t.Fatalf("echo: %q %v", res, err)
 	}
-	if st, err := rs.Status(ctx, id); err != nil || st != gateway.StatusDone {
+	if st, err := rs.Status(ctx, id); err != nil || st != protocol.StatusDone {
 		t.Fatalf("status: %q %v", st, err)
 	}
 	// Result forwards the task's events before returning.
 	sink.mu.Lock()
-	if len(sink.logs) != 1 || sink.logs[0].Message != "info line" || sink.logs[0].Level != gateway.LevelInfo || sink.logs[0].Task != id {
+	if len(sink.logs) != 1 || sink.logs[0].Message != "info line" || sink.logs[0].Level != protocol.LevelInfo || sink.logs[0].Task != id {
 		t.Errorf("logs at info: %+v", sink.logs)
 	}
 	if len(sink.progress) != 2 || sink.progress[1].Done != 2 || sink.progress[1].Total != 2 {
@@ -87,33 +87,33 @@ func TestHierarchyRuntimeAdapter(t *testing.T) {
 	}
 	sink.mu.Unlock()
 
-	fid, err := rs.Submit(ctx, "fail", nil, gateway.LevelWarning)
+	fid, err := rs.Submit(ctx, "fail", nil, protocol.LevelWarning)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = rs.Result(ctx, fid)
-	var ge *gateway.Error
-	if !errors.As(err, &ge) || ge.Code != gateway.CodeTaskFailed || ge.Message != "it broke" {
+	var ge *protocol.Error
+	if !errors.As(err, &ge) || ge.Code != protocol.CodeTaskFailed || ge.Message != "it broke" {
 		t.Fatalf("failed task: %v", err)
 	}
-	if st, _ := rs.Status(ctx, fid); st != gateway.StatusFailed {
+	if st, _ := rs.Status(ctx, fid); st != protocol.StatusFailed {
 		t.Errorf("failed task status %q", st)
 	}
 
-	bid, err := rs.Submit(ctx, "block", nil, gateway.LevelWarning)
+	bid, err := rs.Submit(ctx, "block", nil, protocol.LevelWarning)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := rs.Cancel(ctx, bid); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rs.Result(ctx, bid); !errors.Is(err, gateway.ErrCancelled) {
+	if _, err := rs.Result(ctx, bid); !errors.Is(err, protocol.ErrCancelled) {
 		t.Fatalf("cancelled task: %v", err)
 	}
-	if _, err := rs.Status(ctx, "not-an-id"); !errors.Is(err, gateway.ErrUnknownTask) {
+	if _, err := rs.Status(ctx, "not-an-id"); !errors.Is(err, protocol.ErrUnknownTask) {
 		t.Errorf("bad id: %v", err)
 	}
-	if _, err := rs.Status(ctx, "0.987654"); !errors.Is(err, gateway.ErrUnknownTask) {
+	if _, err := rs.Status(ctx, "0.987654"); !errors.Is(err, protocol.ErrUnknownTask) {
 		t.Errorf("unknown id: %v", err)
 	}
 	// Closing the session cancels its unfinished tasks.
@@ -121,11 +121,11 @@ func TestHierarchyRuntimeAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oid, err := other.Submit(ctx, "block", []byte("other"), gateway.LevelWarning)
+	oid, err := other.Submit(ctx, "block", []byte("other"), protocol.LevelWarning)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for st, _ := other.Status(ctx, oid); st != gateway.StatusRunning; st, _ = other.Status(ctx, oid) {
+	for st, _ := other.Status(ctx, oid); st != protocol.StatusRunning; st, _ = other.Status(ctx, oid) {
 		runtime.Gosched()
 	}
 	if err := other.Close(); err != nil {
@@ -133,7 +133,7 @@ func TestHierarchyRuntimeAdapter(t *testing.T) {
 	}
 	for a := <-stopped; a != "other"; a = <-stopped { // the running task was cancelled by the close
 	}
-	if _, err := rs.Status(ctx, oid); !errors.Is(err, gateway.ErrUnknownTask) {
+	if _, err := rs.Status(ctx, oid); !errors.Is(err, protocol.ErrUnknownTask) {
 		t.Errorf("task of a closed session still known: %v", err)
 	}
 	if err := rs.Close(); err != nil {

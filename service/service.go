@@ -15,6 +15,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
 )
@@ -32,9 +33,9 @@ type Runtime interface {
 type RuntimeSession interface {
 	// Submit schedules the registered task name with args as a root task;
 	// level is the lowest log level forwarded to the sink.
-	Submit(ctx context.Context, name string, args []byte, level gateway.LogLevel) (string, error)
+	Submit(ctx context.Context, name string, args []byte, level protocol.LogLevel) (string, error)
 	// Status is the task's state.
-	Status(ctx context.Context, id string) (gateway.TaskStatus, error)
+	Status(ctx context.Context, id string) (protocol.TaskStatus, error)
 	// Result waits for the task and returns its result bytes, or its error
 	// (a cancelled task returns an error and Status reports cancelled).
 	// Callable any number of times, concurrently.
@@ -95,7 +96,7 @@ type session struct {
 
 // taskInfo is what the service remembers of a task for its own log events.
 type taskInfo struct {
-	level    gateway.LogLevel
+	level    protocol.LogLevel
 	name     string
 	twoQubit int // input two-qubit gates (-1 for a unitary)
 	start    time.Time
@@ -104,15 +105,15 @@ type taskInfo struct {
 
 // CompilerRequest converts and validates a submit request: it decodes the
 // unitary, parses the circuit and the workflow, and checks the qubit
-// limit (maxQubits <= 0: no limit). Errors are *gateway.Error.
-func CompilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Request, error) {
+// limit (maxQubits <= 0: no limit). Errors are *protocol.Error.
+func CompilerRequest(req *protocol.SubmitRequest, maxQubits int) (compiler.Request, error) {
 	cr, _, err := compilerRequest(req, maxQubits)
 	return cr, err
 }
 
 // compilerRequest is CompilerRequest that also returns the validated plan
 // (whose circuit is the request's QASM, parsed once).
-func compilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Request, *compiler.Plan, error) {
+func compilerRequest(req *protocol.SubmitRequest, maxQubits int) (compiler.Request, *compiler.Plan, error) {
 	if err := req.Validate(); err != nil {
 		return compiler.Request{}, nil, err
 	}
@@ -130,7 +131,7 @@ func compilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Reques
 	if req.Unitary != "" {
 		b, err := base64.StdEncoding.DecodeString(req.Unitary)
 		if err != nil {
-			return cr, nil, &gateway.Error{Code: gateway.CodeBadRequest, Field: "unitary",
+			return cr, nil, &protocol.Error{Code: protocol.CodeBadRequest, Field: "unitary",
 				Message: fmt.Sprintf("unitary: not standard padded base64: %v", err)}
 		}
 		cr.Unitary = b
@@ -147,7 +148,7 @@ func compilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Reques
 		n = bits.Len(uint(plan.Target.Rows)) - 1
 	}
 	if maxQubits > 0 && n > maxQubits {
-		return cr, nil, &gateway.Error{Code: gateway.CodeTooManyQubits,
+		return cr, nil, &protocol.Error{Code: protocol.CodeTooManyQubits,
 			Message: fmt.Sprintf("the circuit has %d qubits; this server accepts at most %d", n, maxQubits)}
 	}
 	return cr, plan, nil
@@ -156,29 +157,29 @@ func compilerRequest(req *gateway.SubmitRequest, maxQubits int) (compiler.Reques
 // planError maps a compiler.NewPlan error to a protocol error by its type:
 // *qasm.Error, unitaryio's sentinels, or *compiler.RequestError (whose
 // kind gives the code and whose field is passed on).
-func planError(err error) *gateway.Error {
+func planError(err error) *protocol.Error {
 	var qe *qasm.Error
 	var re *compiler.RequestError
 	switch {
 	case errors.As(err, &qe):
-		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Field: "qasm", File: qe.File, Line: qe.Line, Col: qe.Col, Message: qe.Error()}
+		return &protocol.Error{Code: protocol.CodeInvalidCircuit, Field: "qasm", File: qe.File, Line: qe.Line, Col: qe.Col, Message: qe.Error()}
 	case errors.Is(err, unitaryio.ErrNotNPY), errors.Is(err, unitaryio.ErrDType), errors.Is(err, unitaryio.ErrShape),
 		errors.Is(err, unitaryio.ErrTooLarge), errors.Is(err, unitaryio.ErrNotUnitary):
-		return &gateway.Error{Code: gateway.CodeInvalidCircuit, Field: "unitary", Message: err.Error()}
+		return &protocol.Error{Code: protocol.CodeInvalidCircuit, Field: "unitary", Message: err.Error()}
 	case errors.As(err, &re):
-		e := &gateway.Error{Code: gateway.CodeBadRequest, Field: re.Field, Message: strings.TrimPrefix(re.Error(), "compiler: ")}
+		e := &protocol.Error{Code: protocol.CodeBadRequest, Field: re.Field, Message: strings.TrimPrefix(re.Error(), "compiler: ")}
 		switch re.Kind {
 		case compiler.ErrUnknownPass:
-			e.Code = gateway.CodeUnknownPass
+			e.Code = protocol.CodeUnknownPass
 		case compiler.ErrUnsupported:
-			e.Code = gateway.CodeInvalidCircuit
+			e.Code = protocol.CodeInvalidCircuit
 		}
 		return e
 	}
-	return &gateway.Error{Code: gateway.CodeBadRequest, Message: err.Error()}
+	return &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}
 }
 
-func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (string, error) {
+func (s *session) Submit(ctx context.Context, req *protocol.SubmitRequest) (string, error) {
 	cr, plan, err := compilerRequest(req, s.info.Limits.MaxQubits)
 	if err != nil {
 		return "", err
@@ -208,20 +209,20 @@ func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (strin
 	if len(cr.Workflow) > 0 {
 		workflow = "a custom workflow"
 	}
-	s.logf(id, ti.level, gateway.LevelInfo, "compiling %s: %s, %s, seed %d", ti.name, what, workflow, cr.Seed)
+	s.logf(id, ti.level, protocol.LevelInfo, "compiling %s: %s, %s, seed %d", ti.name, what, workflow, cr.Seed)
 	return id, nil
 }
 
 // logf sends a service log event for task id when level passes threshold.
-func (s *session) logf(id string, threshold, level gateway.LogLevel, format string, args ...any) {
+func (s *session) logf(id string, threshold, level protocol.LogLevel, format string, args ...any) {
 	if !threshold.Enabled(level) {
 		return
 	}
-	s.sink.Log(gateway.LogEvent{Task: id, Level: level, Logger: "service", Message: fmt.Sprintf(format, args...), Time: time.Now()})
+	s.sink.Log(protocol.LogEvent{Task: id, Level: level, Logger: "service", Message: fmt.Sprintf(format, args...), Time: time.Now()})
 }
 
 // reportDone logs a task's completion once.
-func (s *session) reportDone(id string, res *gateway.TaskResult, err error) {
+func (s *session) reportDone(id string, res *protocol.TaskResult, err error) {
 	s.mu.Lock()
 	ti := s.tasks[id]
 	s.mu.Unlock()
@@ -230,18 +231,18 @@ func (s *session) reportDone(id string, res *gateway.TaskResult, err error) {
 	}
 }
 
-func (s *session) logDone(id string, ti *taskInfo, res *gateway.TaskResult, err error) {
+func (s *session) logDone(id string, ti *taskInfo, res *protocol.TaskResult, err error) {
 	secs := time.Since(ti.start).Seconds()
 	if err != nil {
-		var ge *gateway.Error
-		if errors.As(err, &ge) && ge.Code == gateway.CodeCancelled {
-			s.logf(id, ti.level, gateway.LevelInfo, "%s: cancelled after %.2f s", ti.name, secs)
+		var ge *protocol.Error
+		if errors.As(err, &ge) && ge.Code == protocol.CodeCancelled {
+			s.logf(id, ti.level, protocol.LevelInfo, "%s: cancelled after %.2f s", ti.name, secs)
 			return
 		}
-		s.logf(id, ti.level, gateway.LevelError, "%s: failed after %.2f s: %v", ti.name, secs, err)
+		s.logf(id, ti.level, protocol.LevelError, "%s: failed after %.2f s: %v", ti.name, secs, err)
 		return
 	}
-	if !ti.level.Enabled(gateway.LevelInfo) {
+	if !ti.level.Enabled(protocol.LevelInfo) {
 		return
 	}
 	out := -1
@@ -249,13 +250,13 @@ func (s *session) logDone(id string, ti *taskInfo, res *gateway.TaskResult, err 
 		out = c.Info().TwoQubitGates
 	}
 	if ti.twoQubit >= 0 {
-		s.logf(id, ti.level, gateway.LevelInfo, "%s: done in %.2f s, two-qubit gates %d -> %d", ti.name, secs, ti.twoQubit, out)
+		s.logf(id, ti.level, protocol.LevelInfo, "%s: done in %.2f s, two-qubit gates %d -> %d", ti.name, secs, ti.twoQubit, out)
 	} else {
-		s.logf(id, ti.level, gateway.LevelInfo, "%s: done in %.2f s, %d two-qubit gates", ti.name, secs, out)
+		s.logf(id, ti.level, protocol.LevelInfo, "%s: done in %.2f s, %d two-qubit gates", ti.name, secs, out)
 	}
 }
 
-func (s *session) Status(ctx context.Context, id string) (gateway.TaskStatus, error) {
+func (s *session) Status(ctx context.Context, id string) (protocol.TaskStatus, error) {
 	return s.rs.Status(ctx, id)
 }
 
@@ -265,7 +266,7 @@ type wireResult struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-func (s *session) Result(ctx context.Context, id string) (*gateway.TaskResult, error) {
+func (s *session) Result(ctx context.Context, id string) (*protocol.TaskResult, error) {
 	res, err := s.result(ctx, id)
 	if ctx.Err() == nil {
 		s.reportDone(id, res, err)
@@ -273,20 +274,20 @@ func (s *session) Result(ctx context.Context, id string) (*gateway.TaskResult, e
 	return res, err
 }
 
-func (s *session) result(ctx context.Context, id string) (*gateway.TaskResult, error) {
+func (s *session) result(ctx context.Context, id string) (*protocol.TaskResult, error) {
 	b, err := s.rs.Result(ctx, id)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		var ge *gateway.Error
+		var ge *protocol.Error
 		if errors.As(err, &ge) {
 			return nil, ge
 		}
-		if st, serr := s.rs.Status(ctx, id); serr == nil && st == gateway.StatusCancelled {
-			return nil, &gateway.Error{Code: gateway.CodeCancelled, Message: "task " + id + " was cancelled"}
+		if st, serr := s.rs.Status(ctx, id); serr == nil && st == protocol.StatusCancelled {
+			return nil, &protocol.Error{Code: protocol.CodeCancelled, Message: "task " + id + " was cancelled"}
 		}
-		return nil, &gateway.Error{Code: gateway.CodeTaskFailed, Message: strings.TrimPrefix(err.Error(), "compiler: ")}
+		return nil, &protocol.Error{Code: protocol.CodeTaskFailed, Message: strings.TrimPrefix(err.Error(), "compiler: ")}
 	}
 	var r wireResult
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -295,7 +296,7 @@ func (s *session) result(ctx context.Context, id string) (*gateway.TaskResult, e
 	if len(r.Data) == 0 || string(r.Data) == "null" {
 		r.Data = nil
 	}
-	return &gateway.TaskResult{QASM: r.QASM, Data: r.Data}, nil
+	return &protocol.TaskResult{QASM: r.QASM, Data: r.Data}, nil
 }
 
 func (s *session) Cancel(ctx context.Context, id string) error {

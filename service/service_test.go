@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,21 +12,13 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway/gatewaytest"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func circuitFile(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "circuits", "bqskit", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
 
 // inProcess is a test double of the runtime: it runs the compiler's tasks
 // in goroutines of this process (a real compile, without the hierarchy).
@@ -49,19 +39,19 @@ type ipTask struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex
-	status gateway.TaskStatus
+	status protocol.TaskStatus
 	res    []byte
 	err    error
 }
 
-func (s *ipSession) Submit(ctx context.Context, name string, args []byte, level gateway.LogLevel) (string, error) {
+func (s *ipSession) Submit(ctx context.Context, name string, args []byte, level protocol.LogLevel) (string, error) {
 	exec := compiler.NewLocalExecutor(1, nil)
 	f, ok := exec.Tasks[name]
 	if !ok {
 		return "", errors.New("no task " + name)
 	}
 	tctx, cancel := context.WithCancel(context.Background())
-	t := &ipTask{cancel: cancel, done: make(chan struct{}), status: gateway.StatusRunning}
+	t := &ipTask{cancel: cancel, done: make(chan struct{}), status: protocol.StatusRunning}
 	s.mu.Lock()
 	s.n++
 	id := "R" + string(rune('0'+s.n))
@@ -75,11 +65,11 @@ func (s *ipSession) Submit(ctx context.Context, name string, args []byte, level 
 		t.res, t.err = res, err
 		switch {
 		case tctx.Err() != nil:
-			t.status = gateway.StatusCancelled
+			t.status = protocol.StatusCancelled
 		case err != nil:
-			t.status = gateway.StatusFailed
+			t.status = protocol.StatusFailed
 		default:
-			t.status = gateway.StatusDone
+			t.status = protocol.StatusDone
 		}
 		t.mu.Unlock()
 		close(t.done)
@@ -93,7 +83,7 @@ func (s *ipSession) get(id string) *ipTask {
 	return s.tasks[id]
 }
 
-func (s *ipSession) Status(ctx context.Context, id string) (gateway.TaskStatus, error) {
+func (s *ipSession) Status(ctx context.Context, id string) (protocol.TaskStatus, error) {
 	t := s.get(id)
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -130,20 +120,20 @@ func TestCompilerRequestErrors(t *testing.T) {
 	good := "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\ncx q[0],q[1];\n"
 	tests := []struct {
 		name  string
-		req   gateway.SubmitRequest
-		code  gateway.Code
+		req   protocol.SubmitRequest
+		code  protocol.Code
 		field string
 		line  int
 	}{
-		{name: "valid", req: gateway.SubmitRequest{QASM: good, Seed: &seven, OptimizationLevel: 2}},
-		{name: "bad qasm", req: gateway.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[2];\n\ncx q[0],q[7];\n", Filename: "x.qasm"}, code: gateway.CodeInvalidCircuit, field: "qasm", line: 4},
-		{name: "unknown gate", req: gateway.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[2];\nfrob q[0];\n"}, code: gateway.CodeInvalidCircuit, line: 3},
-		{name: "unknown pass", req: gateway.SubmitRequest{QASM: good, Workflow: []byte(`[{"pass":"frobnicate"}]`)}, code: gateway.CodeUnknownPass, field: "workflow"},
-		{name: "bad workflow param", req: gateway.SubmitRequest{QASM: good, Workflow: []byte(`[{"pass":"quick_partition","colour":3}]`)}, code: gateway.CodeBadRequest, field: "workflow"},
-		{name: "too wide", req: gateway.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[40];\n"}, code: gateway.CodeTooManyQubits},
-		{name: "block size", req: gateway.SubmitRequest{QASM: good, BlockSize: 12}, code: gateway.CodeBadRequest, field: "block_size"},
-		{name: "bad base64", req: gateway.SubmitRequest{Unitary: "!!"}, code: gateway.CodeBadRequest, field: "unitary"},
-		{name: "not npy", req: gateway.SubmitRequest{Unitary: base64.StdEncoding.EncodeToString([]byte("hello"))}, code: gateway.CodeInvalidCircuit, field: "unitary"},
+		{name: "valid", req: protocol.SubmitRequest{QASM: good, Seed: &seven, OptimizationLevel: 2}},
+		{name: "bad qasm", req: protocol.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[2];\n\ncx q[0],q[7];\n", Filename: "x.qasm"}, code: protocol.CodeInvalidCircuit, field: "qasm", line: 4},
+		{name: "unknown gate", req: protocol.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[2];\nfrob q[0];\n"}, code: protocol.CodeInvalidCircuit, line: 3},
+		{name: "unknown pass", req: protocol.SubmitRequest{QASM: good, Workflow: []byte(`[{"pass":"frobnicate"}]`)}, code: protocol.CodeUnknownPass, field: "workflow"},
+		{name: "bad workflow param", req: protocol.SubmitRequest{QASM: good, Workflow: []byte(`[{"pass":"quick_partition","colour":3}]`)}, code: protocol.CodeBadRequest, field: "workflow"},
+		{name: "too wide", req: protocol.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[40];\n"}, code: protocol.CodeTooManyQubits},
+		{name: "block size", req: protocol.SubmitRequest{QASM: good, BlockSize: 12}, code: protocol.CodeBadRequest, field: "block_size"},
+		{name: "bad base64", req: protocol.SubmitRequest{Unitary: "!!"}, code: protocol.CodeBadRequest, field: "unitary"},
+		{name: "not npy", req: protocol.SubmitRequest{Unitary: base64.StdEncoding.EncodeToString([]byte("hello"))}, code: protocol.CodeInvalidCircuit, field: "unitary"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,9 +144,9 @@ func TestCompilerRequestErrors(t *testing.T) {
 				}
 				return
 			}
-			var ge *gateway.Error
+			var ge *protocol.Error
 			if !errors.As(err, &ge) {
-				t.Fatalf("want *gateway.Error, got %v", err)
+				t.Fatalf("want *protocol.Error, got %v", err)
 			}
 			if ge.Code != tc.code || (tc.field != "" && ge.Field != tc.field) || ge.Message == "" {
 				t.Fatalf("got %+v, want code %s field %q", ge, tc.code, tc.field)
@@ -179,7 +169,7 @@ func TestCompileThroughGateway(t *testing.T) {
 	}
 	defer c.Close()
 	seed := uint64(3)
-	res, err := c.Compile(context.Background(), &gateway.SubmitRequest{QASM: src, Filename: "small.qasm", Seed: &seed, RequestData: true})
+	res, err := c.Compile(context.Background(), &protocol.SubmitRequest{QASM: src, Filename: "small.qasm", Seed: &seed, RequestData: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +186,9 @@ func TestCompileThroughGateway(t *testing.T) {
 		t.Errorf("pass data missing: %s", res.Data)
 	}
 	// Errors reach the client with their codes.
-	_, err = c.Submit(context.Background(), &gateway.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[1];\nbogus q[0];\n", Filename: "b.qasm"})
-	var ge *gateway.Error
-	if !errors.As(err, &ge) || ge.Code != gateway.CodeInvalidCircuit || ge.Line != 3 || ge.File != "b.qasm" {
+	_, err = c.Submit(context.Background(), &protocol.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[1];\nbogus q[0];\n", Filename: "b.qasm"})
+	var ge *protocol.Error
+	if !errors.As(err, &ge) || ge.Code != protocol.CodeInvalidCircuit || ge.Line != 3 || ge.File != "b.qasm" {
 		t.Fatalf("invalid QASM: %v", err)
 	}
 }

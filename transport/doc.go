@@ -3,7 +3,7 @@
 // the embedded runtime and by tests (MemNetwork).
 //
 // Callers build one endpoint per node, read incoming packets from Recv until
-// it is closed, and Close every endpoint they created. The MPI and TCP
-// transports live in their own packages; every implementation must pass the
-// conformance suite in transport/transporttest.
+// it is closed, and Close every endpoint they created. The MPI transport
+// lives in package mpiruntime (there is no TCP transport yet); every
+// implementation must pass the conformance suite in transport/transporttest.
 package transport

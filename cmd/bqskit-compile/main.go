@@ -2,19 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"runtime"
-	"runtime/pprof"
 	"strings"
-	"syscall"
 
-	"github.com/spf13/pflag"
-
+	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 )
 
@@ -25,12 +19,7 @@ const (
 	exitUsage   = 2 // bad flags or input
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 // options are the parsed command line; the remote (--ip) path reuses them.
 type options struct {
@@ -48,7 +37,6 @@ type options struct {
 	verbose   bool
 	progress  bool // show a progress bar (stderr is a terminal)
 	cpuProf   string
-	help      bool
 	set       func(name string) bool
 	remote    remoteOptions // --ip, --token-file (remote.go)
 }
@@ -59,9 +47,9 @@ type usageError struct{ err error }
 func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
-func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("bqskit-compile", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+func newFlagSet(o *options) *cli.Command {
+	c := cli.New("bqskit-compile", usage())
+	fs := c.Flags
 	fs.StringVarP(&o.output, "output", "o", "", "write the compiled circuit (OpenQASM 2.0) to this file instead of standard output")
 	fs.StringVar(&o.info, "info", "", "print a one-line JSON summary of this QASM file (qubits, gates, two_qubit_gates, depth, gate_counts) and exit")
 	fs.IntVarP(&o.level, "optimization-level", "O", compiler.DefaultLevel, "optimization level 1, 2 or 3 (BQSKit's levels; higher is slower and better)")
@@ -74,21 +62,15 @@ func newFlagSet(o *options, stderr io.Writer) *pflag.FlagSet {
 	fs.Float64Var(&o.maxCost, "max-cost", 0, "largest cost --verify accepts (default: 2 x 1e-8 x accepted removals and replacements, at least 1e-7)")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log the compilation's progress to standard error")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the compilation to this file (read it with go tool pprof)")
-	fs.BoolVarP(&o.help, "help", "h", false, "show this help and exit")
 	o.remote.addFlags(fs)
-	fs.SortFlags = false
-	// pflag would print the whole usage on every parse error; run prints
-	// the error itself and the usage only for --help.
-	fs.Usage = func() {}
-	return fs
+	return c
 }
 
-// printUsage writes the help text.
-func printUsage(fs *pflag.FlagSet, w io.Writer) {
-	fmt.Fprint(w, `Usage:
-  bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
-                 [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]] [-v]
-  bqskit-compile --info FILE.qasm
+// usage is the help text before the flag list.
+func usage() string {
+	return `Usage: bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
+                      [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]] [-v]
+       bqskit-compile --info FILE.qasm
 
 INPUT is an OpenQASM 2.0 file, or a NumPy .npy file holding a 2^n x 2^n complex128
 unitary (n <= 4), which is synthesized into cx and u3 gates. The compilation runs on
@@ -99,27 +81,23 @@ A workflow file is a JSON array of pass objects, e.g.
    {"pass": "for_each_block", "workflow": [{"pass": "fill_u3"},
      {"pass": "scanning_gate_removal", "two_qubit_only": true}, {"pass": "single_qubit_fusion"}]},
    {"pass": "unfold"}, {"pass": "single_qubit_fusion"}]
-Passes: `+strings.Join(compiler.PassNames(), ", ")+`.
+Passes: ` + strings.Join(compiler.PassNames(), ", ") + `.
 
 Exit status: 0 success; 1 compilation failed or --verify exceeded --max-cost;
 2 bad command line or unreadable input.
 
 Flags:
-`)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+`
 }
 
-// parseArgs parses the command line into options.
-func parseArgs(args []string, stderr io.Writer) (*options, error) {
+// parseArgs parses the command line into options; --help and --version
+// print to stdout.
+func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	o := &options{}
-	fs := newFlagSet(o, stderr)
-	if err := fs.Parse(args); err != nil {
-		return nil, usageError{err}
-	}
-	if o.help {
-		printUsage(fs, stderr)
-		return nil, pflag.ErrHelp
+	c := newFlagSet(o)
+	fs := c.Flags
+	if err := c.Parse(args, stdout); err != nil {
+		return nil, err
 	}
 	o.set = func(name string) bool { return fs.Changed(name) }
 	if o.info != "" {
@@ -158,8 +136,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parseArgs(args, stderr)
-	if errors.Is(err, pflag.ErrHelp) {
+	o, err := parseArgs(args, stdout)
+	if errors.Is(err, cli.ErrHelp) || errors.Is(err, cli.ErrVersion) {
 		return exitOK
 	}
 	if err != nil {
@@ -191,38 +169,4 @@ func report(err error, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitFailure
-}
-
-// withProfile runs f under the CPU profiler when path is set.
-func withProfile(path string, f func() error) error {
-	if path == "" {
-		return f()
-	}
-	file, err := os.Create(path)
-	if err != nil {
-		return usageError{fmt.Errorf("--cpuprofile: %w", err)}
-	}
-	if err := pprof.StartCPUProfile(file); err != nil {
-		file.Close()
-		return fmt.Errorf("--cpuprofile: %w", err)
-	}
-	err = f()
-	pprof.StopCPUProfile()
-	if cerr := file.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("--cpuprofile: %w", cerr)
-	}
-	return err
-}
-
-// writeJSON writes v as one line of JSON to path.
-func writeJSON(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("--json: %w", err)
-	}
-	return nil
 }

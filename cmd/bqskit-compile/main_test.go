@@ -60,13 +60,13 @@ measure q[2] -> c[0];
 `
 
 func TestHelpExplainsEveryFlag(t *testing.T) {
-	code, _, stderr := invoke(t, "--help")
-	if code != 0 {
-		t.Fatalf("--help exit %d", code)
+	code, stdout, _ := invoke(t, "--help")
+	if code != 0 || !strings.HasPrefix(stdout, "Usage: bqskit-compile INPUT") {
+		t.Fatalf("--help exit %d, standard output:\n%s", code, stdout)
 	}
 	for _, f := range []string{"--output", "--info", "--optimization-level", "--seed", "--workers", "--block-size",
 		"--workflow", "--json", "--verify", "--max-cost", "--verbose", "--cpuprofile", "Exit status"} {
-		if !strings.Contains(stderr, f) {
+		if !strings.Contains(stdout, f) {
 			t.Errorf("--help does not mention %s", f)
 		}
 	}
@@ -111,7 +111,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no input", nil, "missing INPUT"},
 		{"two inputs", []string{good, good}, "one INPUT file"},
-		{"unknown flag", []string{"--frobnicate", good}, "unknown flag"},
+		{"unknown flag", []string{"--frobnicate", good}, "unknown flag: --frobnicate"},
+		{"unknown shorthand", []string{"-m", "2", good}, "unknown shorthand flag: 'm' in -m"},
 		{"missing file", []string{filepath.Join(t.TempDir(), "none.qasm")}, "no such file"},
 		{"parse error", []string{bad}, "bad.qasm:3:"},
 		{"info parse error", []string{"--info", bad}, "bad.qasm:3:"},

@@ -14,7 +14,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 // remoteOptions are the flags of the --ip path: compile through a
@@ -28,7 +28,7 @@ type remoteOptions struct {
 // addFlags registers --ip and --token-file on fs.
 func (r *remoteOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&r.ip, "ip", "", "compile on the bqskit-mpi server at HOST[:PORT] (default port 7472) instead of an embedded runtime; the other flags mean the same")
-	fs.StringVar(&r.tokenFile, "token-file", "", "with --ip: file holding the server's token (default: $"+gateway.TokenEnv+", else ~/.config/bqskit-mpi/token)")
+	fs.StringVar(&r.tokenFile, "token-file", "", "with --ip: file holding the server's token (default: $"+protocol.TokenEnv+", else ~/.config/bqskit-mpi/token)")
 }
 
 // compileRemote does what compileLocal does, through the server at r.ip:
@@ -41,15 +41,15 @@ func compileRemote(ctx context.Context, o *options, r *remoteOptions, stdout, st
 	if err != nil {
 		return err
 	}
-	req := &gateway.SubmitRequest{
+	req := &protocol.SubmitRequest{
 		Filename:    filepath.Base(o.input),
 		Seed:        &o.seed,
 		BlockSize:   o.blockSize,
 		RequestData: true,
-		LogLevel:    gateway.LevelWarning,
+		LogLevel:    protocol.LevelWarning,
 	}
 	if o.verbose {
-		req.LogLevel = gateway.LevelDebug
+		req.LogLevel = protocol.LevelDebug
 	}
 	if len(in.req.Unitary) > 0 {
 		req.Unitary = base64.StdEncoding.EncodeToString(in.req.Unitary)
@@ -62,13 +62,13 @@ func compileRemote(ctx context.Context, o *options, r *remoteOptions, stdout, st
 		req.OptimizationLevel = o.level
 	}
 	bar := newProgressBar(stderr, o.progress)
-	logEvent := func(ev gateway.LogEvent) {
+	logEvent := func(ev protocol.LogEvent) {
 		if o.verbose {
 			fmt.Fprintf(stderr, "%s\t%s\t%s\t%s\n", ev.Time.Format("15:04:05.000"), ev.Level, ev.Logger, ev.Message)
 		}
 	}
 	opts := []client.Option{
-		client.WithProgressHandler(func(ev gateway.ProgressEvent) { bar.update(ev.Done, ev.Total) }),
+		client.WithProgressHandler(func(ev protocol.ProgressEvent) { bar.update(ev.Done, ev.Total) }),
 		client.WithLogHandler(logEvent),
 		client.WithName("bqskit-compile"),
 	}
@@ -87,10 +87,10 @@ func compileRemote(ctx context.Context, o *options, r *remoteOptions, stdout, st
 	tr, err := c.Compile(ctx, req)
 	bar.finish()
 	if err != nil {
-		var ge *gateway.Error
+		var ge *protocol.Error
 		if errors.As(err, &ge) {
 			switch ge.Code {
-			case gateway.CodeBadRequest, gateway.CodeInvalidCircuit, gateway.CodeUnknownPass, gateway.CodeTooManyQubits:
+			case protocol.CodeBadRequest, protocol.CodeInvalidCircuit, protocol.CodeUnknownPass, protocol.CodeTooManyQubits:
 				return usageError{fmt.Errorf("server %s refused the input: %s", r.ip, ge.Message)}
 			}
 			return fmt.Errorf("server %s: %s", r.ip, ge.Message)

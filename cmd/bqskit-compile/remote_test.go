@@ -5,14 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
-	"github.com/bqskit-mpi/bqskit-mpi/service"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
 // startRemoteServer runs an embedded runtime behind a gateway on a
@@ -20,35 +20,12 @@ import (
 func startRemoteServer(t *testing.T) (addr, tokenFile string) {
 	t.Helper()
 	tokenFile = filepath.Join(t.TempDir(), "token")
-	tok, _, _, err := gateway.ServerToken(tokenFile, func(string) string { return "" })
+	tok, _, _, err := protocol.ServerToken(tokenFile, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.StartEmbedded(context.Background(), service.EmbeddedConfig{Workers: 2}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := gateway.New(gateway.Config{Token: tok}, svc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- gw.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		if err := svc.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return ln.Addr().String(), tokenFile
+	srv, _ := servicetest.StartEmbedded(t, 2, gateway.Config{Token: tok})
+	return srv.Addr, tokenFile
 }
 
 func statsWithout(t *testing.T, path string, drop ...string) map[string]any {
@@ -113,7 +90,7 @@ func TestRemoteErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	wrong := writeFile(t, "token", "0123\n")
 	err = compileRemote(context.Background(), o, &remoteOptions{ip: addr, tokenFile: wrong}, &stdout, &stderr)
-	if !errors.Is(err, gateway.ErrAuth) {
+	if !errors.Is(err, protocol.ErrAuth) {
 		t.Errorf("wrong token: %v", err)
 	}
 	err = compileRemote(context.Background(), o, &remoteOptions{ip: "host:notaport"}, &stdout, &stderr)

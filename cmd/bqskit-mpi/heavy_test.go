@@ -16,6 +16,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/client"
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
@@ -24,19 +25,19 @@ func circuitPath(name string) string {
 	return filepath.Join("..", "..", "testdata", "circuits", "bqskit", name)
 }
 
-func qft5Request(t *testing.T) *gateway.SubmitRequest {
+func qft5Request(t *testing.T) *protocol.SubmitRequest {
 	t.Helper()
 	src, err := os.ReadFile(circuitPath("qft5.qasm"))
 	if err != nil {
 		t.Fatalf("benchmark circuit missing from the repository: %v", err)
 	}
 	seed := uint64(11)
-	return &gateway.SubmitRequest{QASM: string(src), Filename: "qft5.qasm", OptimizationLevel: 2, Seed: &seed}
+	return &protocol.SubmitRequest{QASM: string(src), Filename: "qft5.qasm", OptimizationLevel: 2, Seed: &seed}
 }
 
 // embeddedResult compiles req on an embedded runtime behind an in-process
 // gateway, through the same client.
-func embeddedResult(t *testing.T, req *gateway.SubmitRequest) string {
+func embeddedResult(t *testing.T, req *protocol.SubmitRequest) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -120,7 +121,7 @@ func TestHeavyMPIShutdownDuringCompile(t *testing.T) {
 		t.Fatalf("benchmark circuit missing from the repository: %v", err)
 	}
 	seed := uint64(3)
-	req := &gateway.SubmitRequest{QASM: string(src), Filename: "qaoa12.qasm", OptimizationLevel: 3, Seed: &seed}
+	req := &protocol.SubmitRequest{QASM: string(src), Filename: "qaoa12.qasm", OptimizationLevel: 3, Seed: &seed}
 	j := startJob(t, 4)
 	c, err := client.Dial(ctxTimeout(t, 30*time.Second), j.address(), client.WithNoToken())
 	if err != nil {
@@ -137,7 +138,7 @@ func TestHeavyMPIShutdownDuringCompile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st == gateway.StatusRunning || time.Now().After(deadline) {
+		if st == protocol.StatusRunning || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -145,7 +146,7 @@ func TestHeavyMPIShutdownDuringCompile(t *testing.T) {
 	time.Sleep(time.Second) // inside the compile (it runs for many seconds)
 	since := j.signal0(syscall.SIGINT)
 	_, err = c.Result(ctx, id)
-	if !errors.Is(err, gateway.ErrShuttingDown) {
+	if !errors.Is(err, protocol.ErrShuttingDown) {
 		t.Errorf("Result error %v, want server shutting down", err)
 	}
 	j.checkCleanExit(since)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"io"
 	"regexp"
 	"slices"
@@ -14,9 +15,16 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/pinning"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
+)
+
+// Exit statuses.
+const (
+	exitOK      = cli.ExitOK
+	exitFailure = cli.ExitFailure
+	exitUsage   = cli.ExitUsage
 )
 
 func TestParseArgs(t *testing.T) {
@@ -30,7 +38,8 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"--no-auth"}, "--no-auth needs --bind"},
 		{[]string{"--fanout", "1"}, "--fanout 1"},
 		{[]string{"--slots", "0"}, "--slots 0"},
-		{[]string{"--port", "70000"}, "--port 70000"},
+		{[]string{"--port", "70000"}, "--port: want 0 to 65535, got 70000"},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
 		{[]string{"--cpus", "2-x"}, `--cpus: pinning: bad cpu list "2-x"`},
 		{[]string{"--idle", "nap"}, "unknown idle policy"},
 		{[]string{"--log-format", "xml"}, "--log-format"},
@@ -50,7 +59,7 @@ func TestParseArgs(t *testing.T) {
 		_ = o
 	}
 	o, err := parseArgs([]string{"--idle", "yield", "--cpus", "auto", "-v", "-v"}, io.Discard)
-	if err != nil || o.idle != mpiruntime.IdleYield || !o.cpuSpec.Auto || o.verbose != 2 || o.port != gateway.DefaultPort {
+	if err != nil || o.idle != mpiruntime.IdleYield || !o.cpuSpec.Auto || o.log.Verbose != 2 || o.endpoint.Port != protocol.DefaultPort {
 		t.Errorf("parsed %+v, %v", o, err)
 	}
 	if _, err := parseArgs([]string{"--help"}, io.Discard); !errors.Is(err, pflag.ErrHelp) {
@@ -88,7 +97,7 @@ func TestMPIStartStop(t *testing.T) {
 	}
 	select {
 	case <-c.Done():
-		if !errors.Is(c.Err(), gateway.ErrShuttingDown) {
+		if !errors.Is(c.Err(), protocol.ErrShuttingDown) {
 			t.Errorf("client error %v, want ErrShuttingDown", c.Err())
 		}
 	case <-time.After(10 * time.Second):

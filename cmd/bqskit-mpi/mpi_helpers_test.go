@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
 // binPath is the bqskit-mpi binary built once for the tests that launch
@@ -47,29 +48,12 @@ func buildBinary(t *testing.T) string {
 type mpiJob struct {
 	t        *testing.T
 	cmd      *exec.Cmd
-	out      *syncBuffer
+	out      *servicetest.SyncBuffer
 	dir      string
 	bin      string
 	done     chan struct{}
 	waitErr  error
 	exitedAt time.Time
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startJob runs mpirun -n n bqskit-mpi with the loopback gateway, no
@@ -89,7 +73,7 @@ func startJob(t *testing.T, n int, extra ...string) *mpiJob {
 	cmd := exec.Command(mpirun, args...)
 	cmd.Env = append(os.Environ(), "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
 		"OMPI_MCA_mpi_yield_when_idle=1", "OPENBLAS_NUM_THREADS=1")
-	j := &mpiJob{t: t, cmd: cmd, out: &syncBuffer{}, dir: dir, bin: bin, done: make(chan struct{})}
+	j := &mpiJob{t: t, cmd: cmd, out: &servicetest.SyncBuffer{}, dir: dir, bin: bin, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = j.out, j.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -116,19 +100,7 @@ func startJob(t *testing.T, n int, extra ...string) *mpiJob {
 // address waits for the address file.
 func (j *mpiJob) address() string {
 	j.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(j.dir, "addr")); err == nil && strings.HasSuffix(string(b), "\n") {
-			return strings.TrimSpace(string(b))
-		}
-		select {
-		case <-j.done:
-			j.t.Fatalf("mpirun exited before the gateway was ready (%v):\n%s", j.waitErr, j.out)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	j.t.Fatalf("no address file after 60 s:\n%s", j.out)
-	return ""
+	return servicetest.WaitAddressFile(j.t, filepath.Join(j.dir, "addr"), 60*time.Second, j.done, j.out)
 }
 
 func (j *mpiJob) rank0PID() int {

@@ -22,38 +22,14 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
-
-func readCircuit(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "circuits", "bqskit", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func verifyQASM(t *testing.T, in, out string) {
-	t.Helper()
-	a, err := qasm.Parse("in", []byte(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := qasm.Parse("out", []byte(out))
-	if err != nil {
-		t.Fatalf("result does not parse: %v", err)
-	}
-	v, err := compiler.Verify(a, b, 1)
-	if err != nil || v.Cost > 1e-6 {
-		t.Fatalf("result does not verify: cost %g (%v)", v.Cost, err)
-	}
-}
 
 func heavyServer(t *testing.T, extra ...string) (string, string) {
 	tokenFile := filepath.Join(t.TempDir(), "token")
-	t.Setenv(gateway.TokenEnv, "")
+	t.Setenv(protocol.TokenEnv, "")
 	addr, _, _ := startServer(t, append([]string{"--workers", "2", "--token-file", tokenFile}, extra...)...)
 	tok, err := os.ReadFile(tokenFile)
 	if err != nil {
@@ -69,7 +45,7 @@ func waitRunning(t *testing.T, c *client.Client, task string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st == gateway.StatusRunning {
+		if st == protocol.StatusRunning {
 			return
 		}
 		if st.Terminal() {
@@ -85,20 +61,20 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	var progress int
 	var mu sync.Mutex
 	c, err := client.Dial(ctx, addr, client.WithToken(tok),
-		client.WithProgressHandler(func(gateway.ProgressEvent) { mu.Lock(); progress++; mu.Unlock() }))
+		client.WithProgressHandler(func(protocol.ProgressEvent) { mu.Lock(); progress++; mu.Unlock() }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 
 	// qft5 at level 2: status goes queued/running -> done; result twice.
-	qft5 := readCircuit(t, "qft5.qasm")
+	qft5 := servicetest.Circuit(t, "qft5.qasm")
 	seed := uint64(7)
-	task, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: qft5, Filename: "qft5.qasm", OptimizationLevel: 2, Seed: &seed, RequestData: true})
+	task, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: qft5, Filename: "qft5.qasm", OptimizationLevel: 2, Seed: &seed, RequestData: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seen []gateway.TaskStatus
+	var seen []protocol.TaskStatus
 	for {
 		st, err := c.Status(ctx, task)
 		if err != nil {
@@ -113,7 +89,7 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("qft5 level 2 statuses: %v", seen)
-	if seen[len(seen)-1] != gateway.StatusDone || (seen[0] != gateway.StatusQueued && seen[0] != gateway.StatusRunning) {
+	if seen[len(seen)-1] != protocol.StatusDone || (seen[0] != protocol.StatusQueued && seen[0] != protocol.StatusRunning) {
 		t.Fatalf("statuses %v", seen)
 	}
 	r1, err := c.Result(ctx, task)
@@ -124,7 +100,7 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	if err != nil || r2.QASM != r1.QASM || string(r2.Data) != string(r1.Data) {
 		t.Fatalf("second result differs (%v)", err)
 	}
-	verifyQASM(t, qft5, r1.QASM)
+	servicetest.Verify(t, qft5, r1.QASM)
 	var data compiler.PassData
 	if err := json.Unmarshal(r1.Data, &data); err != nil || len(data.Stages) == 0 {
 		t.Fatalf("pass data %s: %v", r1.Data, err)
@@ -134,8 +110,8 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	mu.Unlock()
 
 	// Cancel a long compile (hub18 at level 3), then compile again.
-	hub18 := readCircuit(t, "hub18.qasm")
-	long, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: hub18, OptimizationLevel: 3})
+	hub18 := servicetest.Circuit(t, "hub18.qasm")
+	long, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: hub18, OptimizationLevel: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,18 +120,18 @@ func TestHeavyGoClientAcceptance(t *testing.T) {
 	start := time.Now()
 	st, err := c.Cancel(ctx, long)
 	cancelTook := time.Since(start)
-	if err != nil || st != gateway.StatusCancelled {
+	if err != nil || st != protocol.StatusCancelled {
 		t.Fatalf("cancel: %s %v", st, err)
 	}
-	if _, err := c.Result(ctx, long); !errors.Is(err, gateway.ErrCancelled) {
+	if _, err := c.Result(ctx, long); !errors.Is(err, protocol.ErrCancelled) {
 		t.Fatalf("result of the cancelled task: %v", err)
 	}
 	start = time.Now()
-	res, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: qft5, OptimizationLevel: 1})
+	res, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: qft5, OptimizationLevel: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifyQASM(t, qft5, res.QASM)
+	servicetest.Verify(t, qft5, res.QASM)
 	t.Logf("cancel of hub18 level 3 answered in %v; next compile (qft5 level 1) took %v", cancelTook, time.Since(start))
 }
 
@@ -180,21 +156,21 @@ func (r *raw) send(b []byte) {
 	}
 }
 
-func (r *raw) frame(s string) { r.send(gateway.AppendFrame(nil, []byte(s))) }
+func (r *raw) frame(s string) { r.send(protocol.AppendFrame(nil, []byte(s))) }
 
 // answer returns the next non-event message.
-func (r *raw) answer() *gateway.ServerMessage {
+func (r *raw) answer() *protocol.ServerMessage {
 	r.nc.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
-		body, err := gateway.ReadFrame(r.nc, gateway.DefaultMaxFrame)
+		body, err := protocol.ReadFrame(r.nc, protocol.DefaultMaxFrame)
 		if err != nil {
 			r.t.Fatalf("read: %v", err)
 		}
-		var m gateway.ServerMessage
+		var m protocol.ServerMessage
 		if err := json.Unmarshal(body, &m); err != nil {
 			r.t.Fatal(err)
 		}
-		if m.Type != gateway.TypeLog && m.Type != gateway.TypeProgress {
+		if m.Type != protocol.TypeLog && m.Type != protocol.TypeProgress {
 			return &m
 		}
 	}
@@ -202,7 +178,7 @@ func (r *raw) answer() *gateway.ServerMessage {
 
 func TestHeavyBadInputRealServer(t *testing.T) {
 	addr, tok := heavyServer(t, "--hello-timeout", "300ms", "--max-frame-mib", "1")
-	qft5 := readCircuit(t, "qft5.qasm")
+	qft5 := servicetest.Circuit(t, "qft5.qasm")
 	hello := fmt.Sprintf(`{"type":"hello","protocol":1,"token":%q}`, tok)
 	rng := rand.New(rand.NewPCG(7, 7))
 	garbage := make([]byte, 256)
@@ -210,43 +186,43 @@ func TestHeavyBadInputRealServer(t *testing.T) {
 		garbage[i] = byte(rng.UintN(256))
 	}
 	quote := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	hub18 := readCircuit(t, "hub18.qasm")
+	hub18 := servicetest.Circuit(t, "hub18.qasm")
 	tests := []struct {
 		name  string
 		hello bool
 		send  func(r *raw)
-		code  gateway.Code
+		code  protocol.Code
 	}{
-		{"wrong token", false, func(r *raw) { r.frame(`{"type":"hello","protocol":1,"token":"x"}`) }, gateway.CodeAuth},
-		{"no hello", false, func(r *raw) { r.frame(`{"type":"status","id":1,"task":"0.1"}`) }, gateway.CodeNoHello},
-		{"wrong protocol version", false, func(r *raw) { r.frame(strings.Replace(hello, `"protocol":1`, `"protocol":9`, 1)) }, gateway.CodeProtocolVersion},
-		{"frame over the limit", true, func(r *raw) { r.send(binary.BigEndian.AppendUint32(nil, 2<<20)) }, gateway.CodeFrameTooLarge},
-		{"256 random bytes", false, func(r *raw) { r.send(garbage) }, gateway.CodeFrameTooLarge},
-		{"invalid JSON", true, func(r *raw) { r.frame(`{"type":"submit","id":1,`) }, gateway.CodeBadJSON},
-		{"unknown request type", true, func(r *raw) { r.frame(`{"type":"explode","id":1}`) }, gateway.CodeUnknownType},
+		{"wrong token", false, func(r *raw) { r.frame(`{"type":"hello","protocol":1,"token":"x"}`) }, protocol.CodeAuth},
+		{"no hello", false, func(r *raw) { r.frame(`{"type":"status","id":1,"task":"0.1"}`) }, protocol.CodeNoHello},
+		{"wrong protocol version", false, func(r *raw) { r.frame(strings.Replace(hello, `"protocol":1`, `"protocol":9`, 1)) }, protocol.CodeProtocolVersion},
+		{"frame over the limit", true, func(r *raw) { r.send(binary.BigEndian.AppendUint32(nil, 2<<20)) }, protocol.CodeFrameTooLarge},
+		{"256 random bytes", false, func(r *raw) { r.send(garbage) }, protocol.CodeFrameTooLarge},
+		{"invalid JSON", true, func(r *raw) { r.frame(`{"type":"submit","id":1,`) }, protocol.CodeBadJSON},
+		{"unknown request type", true, func(r *raw) { r.frame(`{"type":"explode","id":1}`) }, protocol.CodeUnknownType},
 		{"invalid QASM", true, func(r *raw) {
 			r.frame(`{"type":"submit","id":1,"filename":"bad.qasm","qasm":"OPENQASM 2.0;\nqreg q[2];\ncx q[0] q[1];\n"}`)
-		}, gateway.CodeInvalidCircuit},
+		}, protocol.CodeInvalidCircuit},
 		{"unknown pass", true, func(r *raw) {
 			r.frame(`{"type":"submit","id":1,"qasm":` + quote(qft5) + `,"workflow":[{"pass":"frobnicate"}]}`)
-		}, gateway.CodeUnknownPass},
-		{"silent connection", false, func(r *raw) {}, gateway.CodeNoHello},
+		}, protocol.CodeUnknownPass},
+		{"silent connection", false, func(r *raw) {}, protocol.CodeNoHello},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := dialRaw(t, addr)
 			if tc.hello {
 				r.frame(hello)
-				if m := r.answer(); m.Type != gateway.TypeWelcome {
+				if m := r.answer(); m.Type != protocol.TypeWelcome {
 					t.Fatalf("hello: %+v", m.Error)
 				}
 			}
 			tc.send(r)
 			m := r.answer()
-			if m.Type != gateway.TypeError || m.Error.Code != tc.code || m.Error.Message == "" {
+			if m.Type != protocol.TypeError || m.Error.Code != tc.code || m.Error.Message == "" {
 				t.Fatalf("got %s %+v, want error %s", m.Type, m.Error, tc.code)
 			}
-			if tc.code == gateway.CodeInvalidCircuit && (m.Error.Line != 3 || m.Error.Col == 0 || !strings.Contains(m.Error.Message, "bad.qasm:3:")) {
+			if tc.code == protocol.CodeInvalidCircuit && (m.Error.Line != 3 || m.Error.Col == 0 || !strings.Contains(m.Error.Message, "bad.qasm:3:")) {
 				t.Errorf("invalid QASM error without its location: %+v", m.Error)
 			}
 			t.Logf("%s -> %s: %s", tc.name, m.Error.Code, m.Error.Message)
@@ -256,7 +232,7 @@ func TestHeavyBadInputRealServer(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			if _, err := c.Status(context.Background(), "0.999999"); !errors.Is(err, gateway.ErrUnknownTask) {
+			if _, err := c.Status(context.Background(), "0.999999"); !errors.Is(err, protocol.ErrUnknownTask) {
 				t.Fatalf("next client: %v", err)
 			}
 		})
@@ -266,7 +242,7 @@ func TestHeavyBadInputRealServer(t *testing.T) {
 		r.frame(hello)
 		r.answer()
 		r.frame(`{"type":"submit","id":1,"qasm":` + quote(hub18) + `,"optimization_level":3}`)
-		if m := r.answer(); m.Type != gateway.TypeReply {
+		if m := r.answer(); m.Type != protocol.TypeReply {
 			t.Fatalf("submit: %+v", m.Error)
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -278,11 +254,11 @@ func TestHeavyBadInputRealServer(t *testing.T) {
 		}
 		defer c.Close()
 		start := time.Now()
-		res, err := c.Compile(context.Background(), &gateway.SubmitRequest{QASM: qft5})
+		res, err := c.Compile(context.Background(), &protocol.SubmitRequest{QASM: qft5})
 		if err != nil {
 			t.Fatal(err)
 		}
-		verifyQASM(t, qft5, res.QASM)
+		servicetest.Verify(t, qft5, res.QASM)
 		t.Logf("compile after a disconnect mid-compile took %v", time.Since(start))
 	})
 }
@@ -333,7 +309,7 @@ func TestHeavyConcurrentClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	warm := smallCircuit(rand.New(rand.NewPCG(0, 0)))
-	if _, err := c0.Compile(context.Background(), &gateway.SubmitRequest{QASM: warm}); err != nil {
+	if _, err := c0.Compile(context.Background(), &protocol.SubmitRequest{QASM: warm}); err != nil {
 		t.Fatal(err)
 	}
 	c0.Close()
@@ -362,7 +338,7 @@ func TestHeavyConcurrentClients(t *testing.T) {
 			for j := range compiles {
 				src := smallCircuit(rng)
 				seed := uint64(j)
-				res, err := c.Compile(context.Background(), &gateway.SubmitRequest{QASM: src, Seed: &seed})
+				res, err := c.Compile(context.Background(), &protocol.SubmitRequest{QASM: src, Seed: &seed})
 				msg := ""
 				if err != nil {
 					msg = err.Error()

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/bqskit-mpi/bqskit-mpi/cli"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,68 +14,42 @@ import (
 	"time"
 
 	"github.com/bqskit-mpi/bqskit-mpi/client"
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 	"go.uber.org/goleak"
+)
+
+// Exit statuses.
+const (
+	exitOK      = cli.ExitOK
+	exitFailure = cli.ExitFailure
+	exitUsage   = cli.ExitUsage
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// syncBuffer is a goroutine-safe stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startServer runs the command in this process and returns its address
 // once the address file appears.
-func startServer(t *testing.T, args ...string) (addr string, stop func() int, stderr *syncBuffer) {
+func startServer(t *testing.T, args ...string) (addr string, stop func() int, stderr *servicetest.SyncBuffer) {
 	t.Helper()
 	dir := t.TempDir()
 	addrFile := filepath.Join(dir, "address")
 	args = append([]string{"--bind", "127.0.0.1", "--port", "0", "--address-file", addrFile}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
-	codec := make(chan int, 1)
-	go func() { codec <- run(ctx, args, stderr) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
-			if !bytes.HasSuffix(b, []byte("\n")) || bytes.Count(b, []byte("\n")) != 1 {
-				t.Fatalf("address file %q is not one line", b)
-			}
-			addr = strings.TrimSpace(string(b))
-			break
-		}
-		select {
-		case code := <-codec:
-			cancel()
-			t.Fatalf("server exited with %d:\n%s", code, stderr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatal("no address file")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	var once sync.Once
+	stderr = &servicetest.SyncBuffer{}
+	exited := make(chan struct{})
 	code := 0
+	go func() {
+		code = run(ctx, args, io.Discard, stderr)
+		close(exited)
+	}()
+	t.Cleanup(cancel)
+	addr = servicetest.WaitAddressFile(t, addrFile, 20*time.Second, exited, stderr)
+	var once sync.Once
 	stop = func() int {
 		once.Do(func() {
 			cancel()
-			code = <-codec
+			<-exited
 			if _, err := os.Stat(addrFile); !os.IsNotExist(err) {
 				t.Errorf("address file left behind after exit: %v", err)
 			}
@@ -86,7 +62,7 @@ func startServer(t *testing.T, args ...string) (addr string, stop func() int, st
 
 func TestServeCompileAndStop(t *testing.T) {
 	tokenFile := filepath.Join(t.TempDir(), "cfg", "token")
-	t.Setenv(gateway.TokenEnv, "")
+	t.Setenv(protocol.TokenEnv, "")
 	addr, stop, stderr := startServer(t, "--workers", "2", "--token-file", tokenFile)
 	st, err := os.Stat(tokenFile)
 	if err != nil || st.Mode().Perm() != 0o600 {
@@ -98,7 +74,7 @@ func TestServeCompileAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\ncx q[0],q[1];\n"
-	res, err := c.Compile(ctx, &gateway.SubmitRequest{QASM: src})
+	res, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +86,14 @@ func TestServeCompileAndStop(t *testing.T) {
 		t.Errorf("wrong token: %v", err)
 	}
 	// Stopping with a task in flight: the client learns of the shutdown.
-	if _, err := c.Submit(ctx, &gateway.SubmitRequest{QASM: src}); err != nil {
+	if _, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: src}); err != nil {
 		t.Fatal(err)
 	}
 	if code := stop(); code != exitOK {
 		t.Fatalf("exit status %d:\n%s", code, stderr)
 	}
 	<-c.Done()
-	if !errors.Is(c.Err(), gateway.ErrShuttingDown) {
+	if !errors.Is(c.Err(), protocol.ErrShuttingDown) {
 		t.Errorf("client's error after shutdown: %v", c.Err())
 	}
 	c.Close()
@@ -139,13 +115,20 @@ func TestFlags(t *testing.T) {
 		{[]string{"10.0.0.1:7473"}, exitUsage, "no manager addresses"},
 		{[]string{"--log-format", "xml"}, exitUsage, "--log-format"},
 		{[]string{"--port", "70000"}, exitUsage, "--port"},
-		{[]string{"--bogus"}, exitUsage, "see --help"},
+		{[]string{"--bogus"}, exitUsage, "unknown flag: --bogus"},
+		{[]string{"-m", "2"}, exitUsage, "unknown shorthand flag: 'm' in -m"},
+		{[]string{"--version"}, exitOK, "bqskit-server "},
 	}
 	for _, tc := range tests {
-		var stderr bytes.Buffer
-		code := run(context.Background(), tc.args, &stderr)
-		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
-			t.Errorf("%v: exit %d, want %d; stderr:\n%s", tc.args, code, tc.code, stderr.String())
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tc.args, &stdout, &stderr)
+		// --help and --version answer on standard output, errors on standard error.
+		got := stderr.String()
+		if code == exitOK {
+			got = stdout.String()
+		}
+		if code != tc.code || !strings.Contains(got, tc.want) {
+			t.Errorf("%v: exit %d, want %d; stdout:\n%s\nstderr:\n%s", tc.args, code, tc.code, stdout.String(), stderr.String())
 		}
 	}
 }

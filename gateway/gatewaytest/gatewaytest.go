@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bqskit-mpi/bqskit-mpi/gateway"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"go.uber.org/zap"
 )
 
@@ -91,8 +92,8 @@ type task struct {
 	done   chan struct{}
 
 	mu     sync.Mutex
-	status gateway.TaskStatus
-	res    *gateway.TaskResult
+	status protocol.TaskStatus
+	res    *protocol.TaskResult
 	err    error
 }
 
@@ -140,9 +141,9 @@ func parseScript(src string) (script, error) {
 	return s, nil
 }
 
-func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (string, error) {
+func (s *session) Submit(ctx context.Context, req *protocol.SubmitRequest) (string, error) {
 	if req.QASM == "" {
-		return "", &gateway.Error{Code: gateway.CodeInvalidCircuit, Message: "test backend takes QASM only"}
+		return "", &protocol.Error{Code: protocol.CodeInvalidCircuit, Message: "test backend takes QASM only"}
 	}
 	sc, err := parseScript(req.QASM)
 	if err != nil {
@@ -154,16 +155,16 @@ func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (strin
 	}
 	switch {
 	case sc.invalidL > 0:
-		return "", &gateway.Error{Code: gateway.CodeInvalidCircuit, File: file, Line: sc.invalidL, Col: sc.invalidC,
+		return "", &protocol.Error{Code: protocol.CodeInvalidCircuit, File: file, Line: sc.invalidL, Col: sc.invalidC,
 			Message: fmt.Sprintf("%s:%d:%d: syntax error", file, sc.invalidL, sc.invalidC)}
 	case sc.pass != "":
-		return "", &gateway.Error{Code: gateway.CodeUnknownPass, Field: "workflow", Message: fmt.Sprintf("unknown pass %q", sc.pass)}
+		return "", &protocol.Error{Code: protocol.CodeUnknownPass, Field: "workflow", Message: fmt.Sprintf("unknown pass %q", sc.pass)}
 	case sc.qubits > s.info.Limits.MaxQubits:
-		return "", &gateway.Error{Code: gateway.CodeTooManyQubits, Message: fmt.Sprintf("%d qubits, limit %d", sc.qubits, s.info.Limits.MaxQubits)}
+		return "", &protocol.Error{Code: protocol.CodeTooManyQubits, Message: fmt.Sprintf("%d qubits, limit %d", sc.qubits, s.info.Limits.MaxQubits)}
 	}
 	id := "T" + strconv.FormatUint(s.b.nextTask.Add(1), 10)
 	tctx, cancel := context.WithCancel(s.ctx)
-	t := &task{id: id, cancel: cancel, done: make(chan struct{}), status: gateway.StatusQueued}
+	t := &task{id: id, cancel: cancel, done: make(chan struct{}), status: protocol.StatusQueued}
 	s.mu.Lock()
 	s.tasks[id] = t
 	s.mu.Unlock()
@@ -175,38 +176,38 @@ func (s *session) Submit(ctx context.Context, req *gateway.SubmitRequest) (strin
 	return id, nil
 }
 
-func (s *session) finish(t *task, st gateway.TaskStatus, res *gateway.TaskResult, err error) {
+func (s *session) finish(t *task, st protocol.TaskStatus, res *protocol.TaskResult, err error) {
 	t.mu.Lock()
 	t.status, t.res, t.err = st, res, err
 	t.mu.Unlock()
 	switch st {
-	case gateway.StatusCancelled:
+	case protocol.StatusCancelled:
 		s.b.cancelled.Add(1)
-	case gateway.StatusDone:
+	case protocol.StatusDone:
 		s.b.completed.Add(1)
 	}
 	close(t.done)
 }
 
-func (s *session) run(ctx context.Context, t *task, sc script, req *gateway.SubmitRequest) {
+func (s *session) run(ctx context.Context, t *task, sc script, req *protocol.SubmitRequest) {
 	defer t.cancel()
 	select {
 	case s.b.slots <- struct{}{}:
 	case <-ctx.Done():
-		s.finish(t, gateway.StatusCancelled, nil, &gateway.Error{Code: gateway.CodeCancelled, Message: "task cancelled while queued"})
+		s.finish(t, protocol.StatusCancelled, nil, &protocol.Error{Code: protocol.CodeCancelled, Message: "task cancelled while queued"})
 		return
 	}
 	defer func() { <-s.b.slots }()
 	s.b.running.Add(1)
 	defer s.b.running.Add(-1)
 	t.mu.Lock()
-	t.status = gateway.StatusRunning
+	t.status = protocol.StatusRunning
 	t.mu.Unlock()
 	for i := 0; i < sc.logs; i++ {
-		if req.LogLevel.Enabled(gateway.LevelInfo) {
-			s.sink.Log(gateway.LogEvent{Task: t.id, Level: gateway.LevelInfo, Logger: "test", Message: fmt.Sprintf("step %d", i+1), Time: time.Now()})
+		if req.LogLevel.Enabled(protocol.LevelInfo) {
+			s.sink.Log(protocol.LogEvent{Task: t.id, Level: protocol.LevelInfo, Logger: "test", Message: fmt.Sprintf("step %d", i+1), Time: time.Now()})
 		}
-		s.sink.Progress(gateway.ProgressEvent{Task: t.id, Done: i + 1, Total: sc.logs, Stage: "test"})
+		s.sink.Progress(protocol.ProgressEvent{Task: t.id, Done: i + 1, Total: sc.logs, Stage: "test"})
 	}
 	if sc.sleep > 0 {
 		tm := time.NewTimer(sc.sleep)
@@ -218,15 +219,15 @@ func (s *session) run(ctx context.Context, t *task, sc script, req *gateway.Subm
 	}
 	switch {
 	case ctx.Err() != nil:
-		s.finish(t, gateway.StatusCancelled, nil, &gateway.Error{Code: gateway.CodeCancelled, Message: "task cancelled"})
+		s.finish(t, protocol.StatusCancelled, nil, &protocol.Error{Code: protocol.CodeCancelled, Message: "task cancelled"})
 	case sc.fail != "":
-		s.finish(t, gateway.StatusFailed, nil, &gateway.Error{Code: gateway.CodeTaskFailed, Message: sc.fail})
+		s.finish(t, protocol.StatusFailed, nil, &protocol.Error{Code: protocol.CodeTaskFailed, Message: sc.fail})
 	default:
-		res := &gateway.TaskResult{QASM: req.QASM}
+		res := &protocol.TaskResult{QASM: req.QASM}
 		if req.RequestData {
 			res.Data = []byte(`{"echo":true}`)
 		}
-		s.finish(t, gateway.StatusDone, res, nil)
+		s.finish(t, protocol.StatusDone, res, nil)
 	}
 }
 
@@ -235,12 +236,12 @@ func (s *session) get(id string) (*task, error) {
 	defer s.mu.Unlock()
 	t, ok := s.tasks[id]
 	if !ok {
-		return nil, &gateway.Error{Code: gateway.CodeUnknownTask, Message: "no task " + id}
+		return nil, &protocol.Error{Code: protocol.CodeUnknownTask, Message: "no task " + id}
 	}
 	return t, nil
 }
 
-func (s *session) Status(ctx context.Context, id string) (gateway.TaskStatus, error) {
+func (s *session) Status(ctx context.Context, id string) (protocol.TaskStatus, error) {
 	t, err := s.get(id)
 	if err != nil {
 		return "", err
@@ -250,7 +251,7 @@ func (s *session) Status(ctx context.Context, id string) (gateway.TaskStatus, er
 	return t.status, nil
 }
 
-func (s *session) Result(ctx context.Context, id string) (*gateway.TaskResult, error) {
+func (s *session) Result(ctx context.Context, id string) (*protocol.TaskResult, error) {
 	t, err := s.get(id)
 	if err != nil {
 		return nil, err
@@ -291,6 +292,20 @@ type Server struct {
 	*gateway.Server
 	Addr  string
 	Token string
+
+	cancel   context.CancelFunc
+	done     chan error
+	waitOnce sync.Once
+	err      error
+}
+
+// Shutdown starts the gateway's shutdown (clients are told) and returns.
+func (s *Server) Shutdown() { s.cancel() }
+
+// Wait waits until Serve has returned after Shutdown and returns its error.
+func (s *Server) Wait() error {
+	s.waitOnce.Do(func() { s.err = <-s.done })
+	return s.err
 }
 
 // Start runs a gateway on 127.0.0.1:0 backed by b. cfg.Token defaults to a
@@ -298,7 +313,7 @@ type Server struct {
 func Start(t testing.TB, cfg gateway.Config, b gateway.Backend) *Server {
 	t.Helper()
 	if cfg.Token == "" && !cfg.NoAuth {
-		tok, err := gateway.NewToken()
+		tok, err := protocol.NewToken()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,13 +328,13 @@ func Start(t testing.TB, cfg gateway.Config, b gateway.Backend) *Server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	s := &Server{Server: srv, Addr: ln.Addr().String(), Token: cfg.Token, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		s.Shutdown()
+		if err := s.Wait(); err != nil {
 			t.Errorf("gateway Serve: %v", err)
 		}
 	})
-	return &Server{Server: srv, Addr: ln.Addr().String(), Token: cfg.Token}
+	return s
 }

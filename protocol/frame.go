@@ -1,4 +1,4 @@
-package gateway
+package protocol
 
 import (
 	"encoding/binary"
@@ -16,11 +16,11 @@ const DefaultMaxFrame = 64 << 20
 // Framing errors. ReadFrame and DecodeFrame wrap them with details.
 var (
 	// ErrFrameTooLarge: the length prefix exceeds the limit.
-	ErrFrameTooLarge = errors.New("gateway: frame too large")
+	ErrFrameTooLarge = errors.New("protocol: frame too large")
 	// ErrEmptyFrame: a zero-length frame.
-	ErrEmptyFrame = errors.New("gateway: empty frame")
+	ErrEmptyFrame = errors.New("protocol: empty frame")
 	// ErrShortFrame: the data ends inside a frame.
-	ErrShortFrame = errors.New("gateway: truncated frame")
+	ErrShortFrame = errors.New("protocol: truncated frame")
 )
 
 // AppendFrame appends body with its length prefix to dst.
@@ -35,7 +35,7 @@ func AppendFrame(dst, body []byte) []byte {
 // 2^32-1 bytes (a programmer error: callers check their limits first).
 func WriteFrame(w io.Writer, body []byte) error {
 	if uint64(len(body)) > 0xFFFFFFFF {
-		panic("gateway: frame body over 4 GiB")
+		panic("protocol: frame body over 4 GiB")
 	}
 	buf := make([]byte, 0, HeaderSize+len(body))
 	_, err := w.Write(AppendFrame(buf, body))

@@ -1,4 +1,4 @@
-package gateway
+package protocol
 
 import (
 	"bytes"
@@ -65,25 +65,25 @@ const (
 // Sentinel errors, one per code: errors.Is(err, ErrAuth) holds for an
 // *Error with code CodeAuth, on either side of the connection.
 var (
-	ErrBadFrame        = errors.New("gateway: bad frame")
-	ErrReadTimeout     = errors.New("gateway: read timeout")
-	ErrBadJSON         = errors.New("gateway: invalid JSON")
-	ErrNoHello         = errors.New("gateway: no hello")
-	ErrProtocolVersion = errors.New("gateway: unsupported protocol version")
-	ErrAuth            = errors.New("gateway: authentication failed")
-	ErrUnknownType     = errors.New("gateway: unknown message type")
-	ErrBadRequest      = errors.New("gateway: bad request")
-	ErrInvalidCircuit  = errors.New("gateway: invalid circuit")
-	ErrUnknownPass     = errors.New("gateway: unknown pass")
-	ErrTooManyQubits   = errors.New("gateway: too many qubits")
-	ErrTooManyTasks    = errors.New("gateway: too many open tasks")
-	ErrUnknownTask     = errors.New("gateway: unknown task")
-	ErrTaskFailed      = errors.New("gateway: task failed")
-	ErrCancelled       = errors.New("gateway: task cancelled")
-	ErrIdleTimeout     = errors.New("gateway: idle timeout")
-	ErrTooManyClients  = errors.New("gateway: too many clients")
-	ErrShuttingDown    = errors.New("gateway: server shutting down")
-	ErrInternal        = errors.New("gateway: internal error")
+	ErrBadFrame        = errors.New("protocol: bad frame")
+	ErrReadTimeout     = errors.New("protocol: read timeout")
+	ErrBadJSON         = errors.New("protocol: invalid JSON")
+	ErrNoHello         = errors.New("protocol: no hello")
+	ErrProtocolVersion = errors.New("protocol: unsupported protocol version")
+	ErrAuth            = errors.New("protocol: authentication failed")
+	ErrUnknownType     = errors.New("protocol: unknown message type")
+	ErrBadRequest      = errors.New("protocol: bad request")
+	ErrInvalidCircuit  = errors.New("protocol: invalid circuit")
+	ErrUnknownPass     = errors.New("protocol: unknown pass")
+	ErrTooManyQubits   = errors.New("protocol: too many qubits")
+	ErrTooManyTasks    = errors.New("protocol: too many open tasks")
+	ErrUnknownTask     = errors.New("protocol: unknown task")
+	ErrTaskFailed      = errors.New("protocol: task failed")
+	ErrCancelled       = errors.New("protocol: task cancelled")
+	ErrIdleTimeout     = errors.New("protocol: idle timeout")
+	ErrTooManyClients  = errors.New("protocol: too many clients")
+	ErrShuttingDown    = errors.New("protocol: server shutting down")
+	ErrInternal        = errors.New("protocol: internal error")
 )
 
 var codeSentinels = map[Code]error{
@@ -397,20 +397,6 @@ func (m *ServerMessage) ProgressEvent() ProgressEvent {
 	return ProgressEvent{Task: m.Task, Done: m.Done, Total: m.Total, Stage: m.Stage}
 }
 
-func logMessage(ev LogEvent) *ServerMessage {
-	lv := ev.Level
-	t := ev.Time
-	if t.IsZero() {
-		t = time.Now()
-	}
-	return &ServerMessage{Type: TypeLog, Task: ev.Task, Level: &lv, Logger: ev.Logger,
-		Message: ev.Message, Time: t.UTC().Format(time.RFC3339Nano)}
-}
-
-func progressMessage(ev ProgressEvent) *ServerMessage {
-	return &ServerMessage{Type: TypeProgress, Task: ev.Task, Done: ev.Done, Total: ev.Total, Stage: ev.Stage}
-}
-
 // envelope is the part of every client message read before the body.
 type envelope struct {
 	Type *string `json:"type"`
@@ -469,7 +455,7 @@ func jsonError(err error) *Error {
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &Error{Code: CodeBadRequest, Field: f, Message: fmt.Sprintf("unknown field %q", f)}
 	case errors.Is(err, ErrBadRequest):
-		return &Error{Code: CodeBadRequest, Message: strings.TrimPrefix(err.Error(), "gateway: bad request: ")}
+		return &Error{Code: CodeBadRequest, Message: strings.TrimPrefix(err.Error(), "protocol: bad request: ")}
 	default:
 		return &Error{Code: CodeBadJSON, Message: "invalid JSON: " + err.Error()}
 	}

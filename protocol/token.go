@@ -1,4 +1,4 @@
-package gateway
+package protocol
 
 import (
 	"crypto/rand"
@@ -19,7 +19,7 @@ const TokenEnv = "BQSKIT_MPI_TOKEN"
 var (
 	// ErrTokenFile: the token file cannot be used (missing, empty, or
 	// readable by others).
-	ErrTokenFile = errors.New("gateway: token file")
+	ErrTokenFile = errors.New("protocol: token file")
 )
 
 // DefaultTokenFile is ~/.config/bqskit-mpi/token (under $XDG_CONFIG_HOME
@@ -36,7 +36,7 @@ func DefaultTokenFile() (string, error) {
 func NewToken() (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("gateway: random token: %w", err)
+		return "", fmt.Errorf("protocol: random token: %w", err)
 	}
 	return hex.EncodeToString(b[:]), nil
 }
