@@ -80,7 +80,6 @@ func TestDecodeRequest(t *testing.T) {
 		{`{"type":"submit","id":1,"qasm":"x"}`, "", "", 1},
 		{`{"type":"submit","id":2}`, CodeBadRequest, "qasm", 2},
 		{`{"type":"submit","id":3,"qasm":"x","unitary":"y"}`, CodeBadRequest, "unitary", 3},
-		{`{"type":"submit","id":4,"qasm":"x","optimization_level":9}`, CodeBadRequest, "optimization_level", 4},
 		{`{"type":"submit","id":5,"qasm":"x","colour":1}`, CodeBadRequest, "colour", 5},
 		{`{"type":"submit","id":6,"qasm":"x","seed":"s"}`, CodeBadRequest, "seed", 6},
 		{`{"type":"submit","id":7,"qasm":"x","log_level":"loud"}`, CodeBadRequest, "", 7},

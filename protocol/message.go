@@ -277,19 +277,17 @@ type SubmitRequest struct {
 	LogLevel LogLevel `json:"log_level,omitempty"`
 }
 
-// Validate checks the fields that need no backend knowledge.
+// Validate checks the request's shape (which inputs are set, the workflow
+// is a JSON array). Value ranges (optimization level, block size) are the
+// compiler's to check, once, in compiler.NewPlan.
 func (r *SubmitRequest) Validate() error {
 	switch {
 	case r.QASM == "" && r.Unitary == "":
 		return &Error{Code: CodeBadRequest, Field: "qasm", Message: "submit needs a circuit: set qasm or unitary"}
 	case r.QASM != "" && r.Unitary != "":
 		return &Error{Code: CodeBadRequest, Field: "unitary", Message: "qasm and unitary are exclusive"}
-	case r.OptimizationLevel < 0 || r.OptimizationLevel > 3:
-		return &Error{Code: CodeBadRequest, Field: "optimization_level", Message: fmt.Sprintf("optimization_level %d: want 1, 2 or 3", r.OptimizationLevel)}
 	case len(r.Workflow) > 0 && r.OptimizationLevel != 0:
 		return &Error{Code: CodeBadRequest, Field: "workflow", Message: "workflow and optimization_level are exclusive"}
-	case r.BlockSize < 0:
-		return &Error{Code: CodeBadRequest, Field: "block_size", Message: fmt.Sprintf("block_size %d: want a positive integer", r.BlockSize)}
 	}
 	if len(r.Workflow) > 0 {
 		var passes []json.RawMessage
