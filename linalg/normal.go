@@ -14,8 +14,9 @@ var ErrNotPositiveDefinite = errors.New("linalg: matrix is not positive definite
 
 // NormalEquationsReal sets g = AᵀA (cols x cols, row-major, both triangles
 // filled) and atb = Aᵀb for the real rows x cols matrix A stored row-major
-// in a, with b of len rows (atb may be nil to skip it). It uses OpenBLAS
-// dsyrk/dgemv and allocates nothing.
+// in a, with b of len rows (atb may be nil to skip it). It uses BLAS
+// dsyrk/dgemv (gonum's blas.Float64, implemented by gonum's netlib binding
+// to OpenBLAS) and allocates nothing.
 //
 // Together with CholeskySolveReal this is the cheap alternative to
 // LeastSquaresReal for Levenberg–Marquardt: form AᵀA and Aᵀr once per
@@ -75,11 +76,13 @@ type CholeskyRealWork struct {
 
 // CholeskySolveReal solves (G + diag(shift))·x = rhs for a symmetric
 // n x n matrix G (row-major; only its upper triangle is read) using LAPACK
-// dpotrf/dpotrs. shift may be nil (no shift). G, shift and rhs are not
-// modified; x (len n) may alias rhs. If the shifted matrix is not
-// positive definite the error wraps ErrNotPositiveDefinite (for LM: raise
-// λ and retry). With a reused w the call allocates nothing once n has been
-// seen.
+// dpotrf (through gonum's netlib lapacke binding) and two BLAS dtrsv
+// triangular solves (what dpotrs does, through gonum's blas.Float64).
+// shift may be nil (no shift). G, shift and rhs are not modified; x (len
+// n) may alias rhs. If the shifted matrix is not positive definite the
+// error wraps ErrNotPositiveDefinite (for LM: raise λ and retry). With a
+// reused w the call allocates no Go memory once n has been seen (LAPACKE's
+// row-major dpotrf mallocs and frees a transposed copy in C).
 func CholeskySolveReal(x, g []float64, n int, shift, rhs []float64, w *CholeskyRealWork) error {
 	if n < 0 || len(g) != n*n || len(x) != n || len(rhs) != n || (shift != nil && len(shift) != n) {
 		panic(fmt.Sprintf("linalg: CholeskySolveReal n=%d with len(g)=%d len(x)=%d len(rhs)=%d len(shift)=%d", n, len(g), len(x), len(rhs), len(shift)))
