@@ -9,9 +9,8 @@ require (
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 	golang.org/x/sys v0.49.0
+	gonum.org/v1/gonum v0.17.0
+	gonum.org/v1/netlib v0.0.0-20190313105609-8cb42192e0e0
 )
 
-require (
-	go.uber.org/multierr v1.10.0 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
-)
+require go.uber.org/multierr v1.10.0 // indirect

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 )
 
@@ -50,6 +51,24 @@ func BenchmarkInstantiateSolver(b *testing.B) {
 	}
 }
 
+// BenchmarkSolverSuccess compares the two LM solvers' success rate from
+// one start on the 2/4/6/8-layer 3-qubit templates (phase-invariant
+// residual): op i draws a fresh target from a PCG seeded with (layers, i)
+// and starts from seed i, so both solvers see the same targets and
+// starts. Run with -benchtime 200x for 200 targets per template. Besides
+// the metrics of BenchmarkInstantiate3q it reports cpu-µs/success, the
+// CPU time of all starts divided by the successful ones (the cost of one
+// success when failed starts are retried).
+func BenchmarkSolverSuccess(b *testing.B) {
+	for _, layers := range []int{2, 4, 6, 8} {
+		for _, solver := range []Solver{QRSolver, CholeskySolver} {
+			b.Run(fmt.Sprintf("layers=%d/%s", layers, solver), func(b *testing.B) {
+				benchRun(b, layers, PhaseInvariant, solver, false, 0)
+			})
+		}
+	}
+}
+
 // threadCPU is the calling OS thread's CPU time in µs
 // (CLOCK_THREAD_CPUTIME_ID): unlike wall time it does not count time the
 // thread waits for a core on a busy machine. Callers lock the goroutine
@@ -71,17 +90,32 @@ func benchInstantiateWith(b *testing.B, layers int, res Residual, chol, full boo
 	if chol {
 		solver = CholeskySolver
 	}
+	benchRun(b, layers, res, solver, full, 64)
+}
+
+// benchRun instantiates the layers-layer 3-qubit template b.N times, op i
+// from seed i on target i mod ntargets; ntargets 0 means a fresh target
+// per op, drawn from a PCG seeded with (layers, i).
+func benchRun(b *testing.B, layers int, res Residual, solver Solver, full bool, ntargets int) {
 	c := template(3, layers3(layers))
 	w, err := NewWorkspace(c)
 	if err != nil {
 		b.Fatal(err)
 	}
 	w.useFull = full
-	rng := rand.New(rand.NewPCG(11, uint64(layers)))
-	const ntargets = 64
-	targets := make([]linalg.Matrix, ntargets)
-	for i := range targets {
-		targets[i] = randomTarget(c, rng)
+	var targets []linalg.Matrix
+	if ntargets > 0 {
+		rng := rand.New(rand.NewPCG(11, uint64(layers)))
+		targets = make([]linalg.Matrix, ntargets)
+		for i := range targets {
+			targets[i] = randomTarget(c, rng)
+		}
+	} else {
+		ntargets = b.N
+		targets = make([]linalg.Matrix, ntargets)
+		for i := range targets {
+			targets[i] = randomTarget(c, rand.New(rand.NewPCG(uint64(layers), uint64(i))))
+		}
 	}
 	dst := make([]float64, w.NumParams())
 	ctx := context.Background()
@@ -117,6 +151,7 @@ func benchInstantiateWith(b *testing.B, layers int, res Residual, chol, full boo
 	b.ReportMetric(float64(iters)/float64(b.N), "iters/op")
 	b.ReportMetric(cpuTotal/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(b.N)/(cpuTotal*1e-6), "inst/cpu-s")
+	b.ReportMetric(cpuTotal/float64(ok), "cpu-µs/success")
 	if len(okTimes) > 0 {
 		slices.Sort(okTimes)
 		b.ReportMetric(okTimes[len(okTimes)/2], "cpu-µs/success-median")
@@ -154,4 +189,44 @@ func BenchmarkJacobian(b *testing.B) {
 			b.ReportMetric((threadCPU()-c0)/float64(b.N), "cpu-µs/op")
 		})
 	}
+}
+
+// BenchmarkQFactor: one QFactor start per op (SVDs of 4x4 environments,
+// LAPACK zgesvd) on three 2-qubit variable unitaries on 3 qubits, the
+// target drawn from the same structure.
+func BenchmarkQFactor(b *testing.B) {
+	c := circuit.New(3)
+	vu := circuit.NewUnitaryGate(2)
+	for _, q := range [][]int{{0, 1}, {1, 2}, {0, 1}} {
+		c.Append(circuit.Op{Gate: vu, Qubits: q, Params: make([]float64, vu.NumParams())})
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	x := make([]float64, c.NumParams())
+	for i := range c.Ops() {
+		vu.UnitaryToParams(linalg.HaarRandom(4, rng), x[i*32:(i+1)*32])
+	}
+	tgt := c.Clone()
+	tgt.SetParams(x)
+	target := tgt.Unitary()
+	w, err := NewWorkspace(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := make([]float64, w.NumParams())
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu float64
+	var iters int
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c0 := threadCPU()
+		r, err := w.Instantiate(context.Background(), target, Options{Seed: uint64(i), Method: QFactor}, dst)
+		cpu += threadCPU() - c0
+		if err != nil {
+			b.Fatal(err)
+		}
+		iters += r.Iterations
+	}
+	b.ReportMetric(cpu/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(iters)/float64(b.N), "sweeps/op")
 }

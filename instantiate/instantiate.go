@@ -151,7 +151,7 @@ func (w *Workspace) Instantiate(ctx context.Context, target linalg.Matrix, opts 
 			for i := range w.x {
 				w.x[i] = 2 * math.Pi * w.rng.Float64()
 			}
-			settings := lmSettings{ftol: o.FunctionTolerance, gtol: o.GradientTolerance, ptol: o.ParameterTolerance, maxIter: o.MaxIterations, initialRadius: DefaultInitialRadius}
+			settings := lmSettings{ftol: o.FunctionTolerance, gtol: o.GradientTolerance, ptol: o.ParameterTolerance, maxIter: o.MaxIterations, initialRadius: DefaultInitialRadius, successTol: o.SuccessThreshold}
 			var st lmStatus
 			w.lm.cholesky = o.Solver == CholeskySolver
 			if w.useFull {

@@ -291,3 +291,48 @@ func TestQFactorCancel(t *testing.T) {
 		t.Fatalf("best so far: %d params, cost %g", len(params), cost)
 	}
 }
+
+// TestLMStopsAtSuccessThreshold: LM ends as soon as an iterate's cost is
+// below the success threshold, so a loose threshold takes fewer
+// iterations than a tight one from the same start, and still meets it.
+func TestLMStopsAtSuccessThreshold(t *testing.T) {
+	c := template(3, layers3(2))
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, solver := range []Solver{QRSolver, CholeskySolver} {
+		t.Run(solver.String(), func(t *testing.T) {
+			w, err := NewWorkspace(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]float64, w.NumParams())
+			checked := 0
+			for trial := 0; trial < 20 && checked < 3; trial++ {
+				target := randomTarget(c, rng)
+				tight, err := w.Instantiate(context.Background(), target, Options{Seed: uint64(trial), SuccessThreshold: 1e-15, Solver: solver}, dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tight.Cost >= 1e-4 {
+					continue // this start fails either way
+				}
+				loose, err := w.Instantiate(context.Background(), target, Options{Seed: uint64(trial), SuccessThreshold: 1e-4, Solver: solver}, dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if loose.Cost >= 1e-4 {
+					t.Fatalf("trial %d: loose threshold cost %g", trial, loose.Cost)
+				}
+				if c2 := costOf(c, dst, target); math.Abs(c2-loose.Cost) > 1e-12 {
+					t.Fatalf("trial %d: reported cost %g, recomputed %g", trial, loose.Cost, c2)
+				}
+				if loose.Iterations >= tight.Iterations {
+					t.Fatalf("trial %d: %d iterations to 1e-4, %d to convergence", trial, loose.Iterations, tight.Iterations)
+				}
+				checked++
+			}
+			if checked < 3 {
+				t.Fatalf("only %d of 20 starts succeeded", checked)
+			}
+		})
+	}
+}

@@ -14,6 +14,9 @@ type lmProblem interface {
 	// jacobian writes r(x) into r and the Jacobian into jac, column-major:
 	// jac[k*m+i] = ∂r_i/∂x_k.
 	jacobian(x, r, jac []float64)
+	// successCost returns c = 1 − |Tr(U†V)|/N for the x of the last cost
+	// or jacobian call.
+	successCost() float64
 }
 
 // lmSettings are the solver's knobs; the defaults are Ceres's (as BQSKit
@@ -22,6 +25,9 @@ type lmSettings struct {
 	ftol, gtol, ptol float64
 	maxIter          int
 	initialRadius    float64
+	// successTol: stop as soon as an iterate has successCost below it
+	// (0: never; run to the tolerances above).
+	successTol float64
 }
 
 // Ceres trust-region constants (ceres::Solver::Options defaults).
@@ -45,6 +51,7 @@ const (
 	lmMinRadiusReached
 	lmNumericFailure
 	lmCancelled
+	lmSuccess // successCost fell below successTol
 )
 
 // lmWorkspace holds every buffer the solver needs for an m x n problem;
@@ -169,8 +176,9 @@ func (w *lmWorkspace) evalJacobian(p lmProblem, x []float64, initScale bool) flo
 }
 
 // solve runs Levenberg–Marquardt from x (updated in place) as Ceres's
-// trust-region minimiser with the LEVENBERG_MARQUARDT strategy and a dense
-// QR linear solver does, and returns the final cost ½‖r‖², the number of
+// trust-region minimiser with the LEVENBERG_MARQUARDT strategy does (dense
+// QR or, with w.cholesky, the normal equations), stopping early once the
+// success cost falls below s.successTol, and returns the final cost ½‖r‖², the number of
 // iterations (accepted plus rejected steps) and why it stopped. done is
 // polled once per iteration (nil: never cancelled).
 func (w *lmWorkspace) solve(done <-chan struct{}, p lmProblem, x []float64, s lmSettings) (cost float64, iters int, status lmStatus) {
@@ -179,6 +187,9 @@ func (w *lmWorkspace) solve(done <-chan struct{}, p lmProblem, x []float64, s lm
 	cost = 0.5 * sumSq(w.r)
 	if math.IsNaN(cost) || math.IsInf(cost, 0) {
 		return cost, 0, lmNumericFailure
+	}
+	if s.successTol > 0 && p.successCost() < s.successTol {
+		return cost, 0, lmSuccess
 	}
 	if gmax <= s.gtol {
 		return cost, 0, lmGradientTol
@@ -277,8 +288,12 @@ func (w *lmWorkspace) solve(done <-chan struct{}, p lmProblem, x []float64, s lm
 			continue
 		}
 
-		// Accepted.
+		// Accepted. p.cost left the unitary at x evaluated: stop here,
+		// before the next Jacobian, once it is good enough.
 		copy(x, w.xNew)
+		if s.successTol > 0 && p.successCost() < s.successTol {
+			return newCost, iters, lmSuccess
+		}
 		xnorm = math.Sqrt(sumSq(x))
 		gmax = w.evalJacobian(p, x, false)
 		cost = 0.5 * sumSq(w.r)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/blas"
+
 	"github.com/bqskit-mpi/bqskit-mpi/linalg/internal/kernel"
 )
 
@@ -55,6 +57,13 @@ func BenchmarkMul(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("zgemm/%dx%d", n, n), func(b *testing.B) {
 			loop(b, func() { zgemm(false, false, n, n, n, x.Data, n, y.Data, n, d.Data, n) })
+		})
+		// gonum's netlib binding of the same cblas_zgemm (not used by Mul:
+		// its alpha and beta escape, two allocations per call).
+		b.Run(fmt.Sprintf("netlib-zgemm/%dx%d", n, n), func(b *testing.B) {
+			loop(b, func() {
+				blasImpl{}.Zgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, x.Data, n, y.Data, n, 0, d.Data, n)
+			})
 		})
 		b.Run(fmt.Sprintf("Mul/%dx%d", n, n), func(b *testing.B) {
 			loop(b, func() { Mul(d, x, y) })

@@ -5,8 +5,9 @@
 // of a k-qubit gate to chosen qubits of an n-qubit unitary or state
 // (ApplyLeft/ApplyRight, big-endian qubit order as in BQSKit), traces, the
 // cost and distance used to judge synthesis, a unitarity check, seeded
-// Haar-random unitaries, and LAPACKE-backed SVD and least squares with
-// reusable workspaces.
+// Haar-random unitaries, LAPACK-backed SVD and least squares with reusable
+// workspaces, and the normal-equation/Cholesky pair Levenberg–Marquardt
+// uses.
 //
 // What callers must do:
 //   - Destinations must not alias operands unless a function says so;
@@ -72,6 +73,10 @@
 // 2-qubit cases on 3 qubits, and the vector-at-a-time general path 1.2–1.5
 // µs for the 3-qubit gate; 10-qubit cases are bound by memory bandwidth.)
 //
+// (The SVD, complex least-squares and Cholesky figures in the next table
+// were measured with direct LAPACKE calls; for the netlib routes now used
+// see the last section.)
+//
 //	SVD (zgesvd)        values only     full U, V†
 //	  4x4                  3.4–5.5 µs     5.2–8.5 µs
 //	  8x8                  8.5–11 µs      16–25 µs
@@ -88,13 +93,66 @@
 // solve of the augmented system, at the price of squaring the condition
 // number; QR stays available for ill-conditioned problems.
 //
-// Native libraries: linalg calls CBLAS (zgemm) and LAPACKE (zgesvd, zgels,
-// dgels, dpotrf through their _work variants) directly through cgo, in
-// column-major layout with caller-owned workspaces, so that the inner loop of
-// instantiation makes no Go allocation and LAPACKE makes no transposing copy.
-// This deviates from going through gonum.org/v1/netlib, whose wrappers use
-// row-major layout (LAPACKE then transposes in and out on every call). The
-// link flags (-llapacke -lopenblas) live in cgo.go, the only place in the
-// module that names them; a package that adds netlib must import linalg so
-// that they are linked.
+// # Native libraries: gonum/netlib and direct calls
+//
+// BLAS and LAPACK are OpenBLAS and LAPACKE, linked by the flags in cgo.go
+// (the only file that names them). linalg reaches them two ways.
+//
+// Through gonum.org/v1/netlib (v0.0.0-20190313105609-8cb42192e0e0, the
+// only version the module proxy serves, with gonum v0.17.0):
+//   - BLAS dsyrk and dgemv (NormalEquationsReal) and dtrsv (the two
+//     triangular solves of CholeskySolveReal, in place of dpotrs) through
+//     blas/netlib, behind gonum's blas.Float64 interface (netlib.go).
+//   - LAPACK dpotrf (CholeskySolveReal), zgesvd (SVD) and zgels
+//     (LeastSquares) through lapack/lapacke. gonum's lapack.Float64
+//     interface does not fit: netlib's lapack/netlib, which implements it,
+//     does not build against gonum v0.17 (it lacks Dlapmr), and gonum has
+//     no complex LAPACK interface (lapack.Complex128 is empty). lapacke
+//     binds only LAPACKE's row-major interface, which copies each matrix
+//     to column-major storage and back on every call (C malloc, two
+//     transposes) and reports a bool instead of LAPACK's info, so these
+//     errors cannot name the failing minor or superdiagonal. Work arrays
+//     stay the caller's: SVD and LeastSquaresWork query the optimal size
+//     once per shape and reuse it; no Go allocation per call.
+//
+// Directly through cgo, where netlib cost more than the design allows (a
+// routine more than 5% slower on the 4-layer instantiation benchmark):
+//   - dgels (LeastSquaresReal and LeastSquaresRealColMajor, LM's QR step),
+//     LAPACKE_dgels_work in column-major order with no copy by LAPACKE:
+//     through lapacke, BenchmarkInstantiateSolver/layers=4/cholesky=false
+//     took 12.5% more CPU (median of 6 alternated runs, 2146 → 2414
+//     cpu-µs/op); handing the column-major matrix over as a row-major
+//     transpose with trans 'T' (no copy of ours) took 46% more (2173 →
+//     3181), because LAPACK then solves by LQ.
+//   - zgemm (Mul, MulAdjA, MulAdjB from 6x6 on, outside the AVX2
+//     kernel's range): netlib's Zgemm passes alpha and beta by address,
+//     so both escape to the heap, 2 allocations per call, which breaks the
+//     no-allocation contract above (TestMulNoAlloc); it also costs about
+//     80 ns more per call (cpu-ns/op, median of 3: 6x6 204 → 276, 8x8 265
+//     → 344, 16x16 949 → 1136; 64x64 equal at 37 µs). The 3-qubit
+//     instantiation path does not call zgemm (8x8 products use the AVX2
+//     kernel). BenchmarkMul/netlib-zgemm keeps the comparison.
+//   - openblas_set_num_threads/openblas_get_num_threads (SetBLASThreads),
+//     which netlib does not bind.
+//
+// Netlib against direct, measured 2026-12-01 on the shared 2-core VM with
+// OPENBLAS_NUM_THREADS=1, binaries of the old and new code run alternately
+// (6 rounds, medians of CPU time of the benchmark's thread; load average
+// 21–31 from other jobs, so read ±5% as noise):
+//
+//	benchmark                                   direct    netlib   change
+//	Instantiate 4 layers, Cholesky (µs/inst)      1445      1418     −2%   dsyrk, dgemv, dpotrf, dtrsv
+//	Instantiate 8 layers, Cholesky (µs/inst)      3600      3700    +2.8%  (8 rounds)
+//	QFactor 3 x 2-qubit unitaries (µs/inst)       7755      7869     +1.5% zgesvd 4x4
+//	Instantiate 4 layers, QR (µs/inst)            2146      2414    +12.5% dgels: kept direct
+//	CholeskySolveReal 30 (ns)                     4085      4615    +13%   LAPACKE's transposes
+//	NormalEquationsReal 150x30 (ns)               9607      9496     −1%
+//	SVD 4x4 values / full (ns)               2258/3310 2430/3556  +7%/+7%
+//	SVD 8x8 values / full (ns)               5732/12086 5597/11554 −2%/−4%
+//	SVD 16x16 values / full (ns)            17679/53009 18098/58707 +2%/+11%
+//	LeastSquares complex 64x16 (ns)              23579     25144    +7%   zgels
+//
+// The SVD and complex least squares are not on any compile path today
+// (QFactor is used only where a circuit has variable unitary gates); their
+// instantiation-level figure is the QFactor row.
 package linalg

@@ -1,15 +1,11 @@
 package linalg
 
-/*
-#include <cblas.h>
-#include <lapacke.h>
-*/
-import "C"
-
 import (
 	"errors"
 	"fmt"
-	"unsafe"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/netlib/lapack/lapacke"
 )
 
 // ErrNotPositiveDefinite: the matrix handed to CholeskySolveReal (after
@@ -18,8 +14,9 @@ var ErrNotPositiveDefinite = errors.New("linalg: matrix is not positive definite
 
 // NormalEquationsReal sets g = AᵀA (cols x cols, row-major, both triangles
 // filled) and atb = Aᵀb for the real rows x cols matrix A stored row-major
-// in a, with b of len rows (atb may be nil to skip it). It uses OpenBLAS
-// dsyrk/dgemv and allocates nothing.
+// in a, with b of len rows (atb may be nil to skip it). It uses BLAS
+// dsyrk/dgemv (gonum's blas.Float64, implemented by gonum's netlib binding
+// to OpenBLAS) and allocates nothing.
 //
 // Together with CholeskySolveReal this is the cheap alternative to
 // LeastSquaresReal for Levenberg–Marquardt: form AᵀA and Aᵀr once per
@@ -48,29 +45,26 @@ func normalEquationsReal(g, atb, a []float64, rows, cols int, b []float64, colMa
 		clear(atb)
 		return
 	}
-	// Row-major A (lda = cols) and column-major A (lda = rows) are both
-	// handed to BLAS in their own order; G is symmetric, so its order is moot.
-	order, lda := C.enum_CBLAS_ORDER(C.CblasRowMajor), cols
+	// gonum's BLAS is row-major: a row-major A is rows x cols (lda =
+	// cols) and AᵀA = Aᵀ·A; a column-major A is, read row-major, Aᵀ
+	// (cols x rows, lda = rows), and AᵀA = Aᵀ·(Aᵀ)ᵀ.
+	tr, lda := blas.Trans, cols
 	if colMajor {
-		order, lda = C.CblasColMajor, rows
+		tr, lda = blas.NoTrans, rows
 	}
-	C.cblas_dsyrk(order, C.CblasUpper, C.CblasTrans, C.int(cols), C.int(rows),
-		1, (*C.double)(unsafe.Pointer(&a[0])), C.int(lda), 0, (*C.double)(unsafe.Pointer(&g[0])), C.int(cols))
-	// dsyrk filled the upper triangle in BLAS's order: row-major upper for
-	// row-major, column-major upper (= row-major lower) for column-major.
+	blasImpl{}.Dsyrk(blas.Upper, tr, cols, rows, 1, a, lda, 0, g, cols)
+	// dsyrk filled the upper triangle; mirror it.
 	for i := 0; i < cols; i++ {
 		for j := i + 1; j < cols; j++ {
-			if colMajor {
-				g[i*cols+j] = g[j*cols+i]
-			} else {
-				g[j*cols+i] = g[i*cols+j]
-			}
+			g[j*cols+i] = g[i*cols+j]
 		}
 	}
 	if atb != nil {
-		C.cblas_dgemv(order, C.CblasTrans, C.int(rows), C.int(cols), 1,
-			(*C.double)(unsafe.Pointer(&a[0])), C.int(lda), (*C.double)(unsafe.Pointer(&b[0])), 1,
-			0, (*C.double)(unsafe.Pointer(&atb[0])), 1)
+		if colMajor {
+			blasImpl{}.Dgemv(blas.NoTrans, cols, rows, 1, a, lda, b, 1, 0, atb, 1)
+		} else {
+			blasImpl{}.Dgemv(blas.Trans, rows, cols, 1, a, lda, b, 1, 0, atb, 1)
+		}
 	}
 }
 
@@ -82,11 +76,13 @@ type CholeskyRealWork struct {
 
 // CholeskySolveReal solves (G + diag(shift))·x = rhs for a symmetric
 // n x n matrix G (row-major; only its upper triangle is read) using LAPACK
-// dpotrf/dpotrs. shift may be nil (no shift). G, shift and rhs are not
-// modified; x (len n) may alias rhs. If the shifted matrix is not
-// positive definite the error wraps ErrNotPositiveDefinite (for LM: raise
-// λ and retry). With a reused w the call allocates nothing once n has been
-// seen.
+// dpotrf (through gonum's netlib lapacke binding) and two BLAS dtrsv
+// triangular solves (what dpotrs does, through gonum's blas.Float64).
+// shift may be nil (no shift). G, shift and rhs are not modified; x (len
+// n) may alias rhs. If the shifted matrix is not positive definite the
+// error wraps ErrNotPositiveDefinite (for LM: raise λ and retry). With a
+// reused w the call allocates no Go memory once n has been seen (LAPACKE's
+// row-major dpotrf mallocs and frees a transposed copy in C).
 func CholeskySolveReal(x, g []float64, n int, shift, rhs []float64, w *CholeskyRealWork) error {
 	if n < 0 || len(g) != n*n || len(x) != n || len(rhs) != n || (shift != nil && len(shift) != n) {
 		panic(fmt.Sprintf("linalg: CholeskySolveReal n=%d with len(g)=%d len(x)=%d len(rhs)=%d len(shift)=%d", n, len(g), len(x), len(rhs), len(shift)))
@@ -118,18 +114,18 @@ func CholeskySolveReal(x, g []float64, n int, shift, rhs []float64, w *CholeskyR
 		}
 	}
 	copy(x, rhs)
-	// Row-major upper = column-major lower of the same memory.
-	info := C.LAPACKE_dpotrf_work(C.LAPACK_COL_MAJOR, 'L', C.lapack_int(n), (*C.double)(unsafe.Pointer(&w.a[0])), C.lapack_int(n))
-	switch {
-	case info > 0:
-		return fmt.Errorf("%w: %dx%d, leading minor %d", ErrNotPositiveDefinite, n, n, int(info))
-	case info < 0:
-		return fmt.Errorf("%w: dpotrf argument %d", ErrLAPACK, -int(info))
+	// LAPACKE's row-major interface (the only one gonum's lapacke binds)
+	// copies the triangle to column-major storage and back on each call.
+	// It reports failure without LAPACK's info: arguments are checked
+	// above, so a failed dpotrf means a non-positive leading minor. The
+	// factor U (G = UᵀU) is left in the upper triangle of w.a.
+	if !lapacke.Dpotrf('U', n, w.a, n) {
+		return fmt.Errorf("%w: %dx%d after the shift", ErrNotPositiveDefinite, n, n)
 	}
-	info = C.LAPACKE_dpotrs_work(C.LAPACK_COL_MAJOR, 'L', C.lapack_int(n), 1, (*C.double)(unsafe.Pointer(&w.a[0])), C.lapack_int(n),
-		(*C.double)(unsafe.Pointer(&x[0])), C.lapack_int(n))
-	if info != 0 {
-		return fmt.Errorf("%w: dpotrs argument %d", ErrLAPACK, -int(info))
-	}
+	// dpotrs is two triangular solves with G = UᵀU: Uᵀy = rhs, U·x = y.
+	// BLAS dtrsv does them in row-major order directly, which spares
+	// LAPACKE's transposing copy of U.
+	blasImpl{}.Dtrsv(blas.Upper, blas.Trans, blas.NonUnit, n, w.a, n, x, 1)
+	blasImpl{}.Dtrsv(blas.Upper, blas.NoTrans, blas.NonUnit, n, w.a, n, x, 1)
 	return nil
 }

@@ -82,7 +82,7 @@ type Options struct {
 	// Residual selects the LM residual (instantiate.DefaultResidual is
 	// the phase-invariant one).
 	Residual instantiate.Residual
-	// Solver selects LM's linear solver (instantiate.QRSolver default).
+	// Solver selects LM's linear solver (instantiate.CholeskySolver default).
 	Solver instantiate.Solver
 	// SequentialStarts runs a node's Multistarts starts inside one job,
 	// in sequence, stopping at the first success (as BQSKit runs them in
