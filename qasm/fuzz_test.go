@@ -8,7 +8,7 @@ import (
 
 // fuzzLimits keep each fuzz input cheap while still admitting every shared
 // benchmark circuit.
-var fuzzLimits = Limits{MaxQubits: 1 << 12, MaxClbits: 1 << 12, MaxOps: 1 << 17}
+var fuzzLimits = Limits{MaxQubits: 1 << 12, MaxClbits: 1 << 12, MaxGates: 1 << 17}
 
 // FuzzParse checks that the reader never panics, that every error is a
 // positioned *Error, and that whatever it accepts writes out and reads back
