@@ -705,9 +705,9 @@ func repeatedQubit(args []arg) (int, bool) {
 		reg   *register
 		index int
 	}
-	whole := map[*register]bool{}     // registers passed whole so far
-	bits := map[bit]bool{}            // single bits passed so far
-	minBit := map[*register]int{}     // smallest single-bit index per register so far
+	whole := map[*register]bool{} // registers passed whole so far
+	bits := map[bit]bool{}        // single bits passed so far
+	minBit := map[*register]int{} // smallest single-bit index per register so far
 	for i, a := range args {
 		if a.index < 0 {
 			if whole[a.reg] {
