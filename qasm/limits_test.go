@@ -323,13 +323,13 @@ func TestParseContext(t *testing.T) {
 		sb.WriteString("cx q[0], q[1];\n")
 	}
 	large := []byte(sb.String())
-	// A few lines expanding to 2^20 operations.
+	// A few lines expanding to 2^18 operations.
 	sb.Reset()
 	sb.WriteString(hdr + "qreg q[1];\ngate g0 a { x a; x a; }\n")
-	for i := 1; i < 20; i++ {
+	for i := 1; i < 18; i++ {
 		fmt.Fprintf(&sb, "gate g%d a { g%d a; g%d a; }\n", i, i-1, i-1)
 	}
-	sb.WriteString("g19 q[0];\n")
+	sb.WriteString("g17 q[0];\n")
 	expanding := []byte(sb.String())
 
 	cancelled, cancel := context.WithCancel(context.Background())

@@ -38,7 +38,7 @@ type Limits struct {
 const (
 	DefaultMaxQubits = 4096
 	DefaultMaxClbits = 1 << 16
-	DefaultMaxGates  = 1 << 20
+	DefaultMaxGates  = 1 << 19
 	// WorkPerGate scales MaxGates into the bound on expansion work.
 	WorkPerGate = 8
 )
