@@ -45,8 +45,11 @@
 //   - MaxClbits: DefaultMaxClbits = 65536 classical bits;
 //   - MaxGates: DefaultMaxGates = 524,288 operations (gates, measure,
 //     reset, barrier) after inlining user gates and broadcasting registers,
-//     and WorkPerGate × MaxGates expansion steps (operations plus inlined
-//     user gate calls, so that empty bodies nested deep are bounded too).
+//     and WorkPerGate × MaxGates (8 × 524,288) expansion steps: each
+//     operation costs one step plus one per qubit and classical bit it
+//     names, each inlined user gate call one step (so that empty bodies
+//     nested deep, or a million barriers over thousands of qubits, are
+//     bounded too).
 //
 // Sizes are computed before anything is built: a register declaration is
 // checked against MaxQubits/MaxClbits, each gate definition's expanded

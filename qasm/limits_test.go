@@ -41,9 +41,40 @@ var bombs = map[string]struct {
 		return []byte(`OPENQASM 2.0; include "qelib1.inc"; qreg q[1000000]; h q;`)
 	}, Limits{}, ErrTooManyQubits},
 	// With the qubit limit raised, the gate count refuses it.
+	// Operations within MaxGates, but each over 64 qubits: 2^19 barriers
+	// (0.5 GB with their qubit indices, if expanded) from a 20 KB
+	// file; the step bound refuses it.
+	"wide-barriers": {wideBarriers, Limits{}, ErrTooManyGates},
 	"wide-broadcast": {func() []byte {
 		return []byte(`OPENQASM 2.0; include "qelib1.inc"; qreg q[2000000]; h q;`)
 	}, Limits{MaxQubits: 1 << 21}, ErrTooManyGates},
+}
+
+// wideBarriers nests 2^19 calls of a 64-qubit barrier.
+func wideBarriers() []byte {
+	var sb strings.Builder
+	var args strings.Builder
+	for i := range 64 {
+		if i > 0 {
+			args.WriteByte(',')
+		}
+		fmt.Fprintf(&args, "a%d", i)
+	}
+	a := args.String()
+	sb.WriteString(hdr + "qreg q[64];\n")
+	fmt.Fprintf(&sb, "gate g0 %s { barrier %s; }\n", a, a)
+	for i := 1; i <= 19; i++ {
+		fmt.Fprintf(&sb, "gate g%d %s { g%d %s; g%d %s; }\n", i, a, i-1, a, i-1, a)
+	}
+	sb.WriteString("g19 ")
+	for i := range 64 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, "q[%d]", i)
+	}
+	sb.WriteString(";\n")
+	return []byte(sb.String())
 }
 
 const bombEnv = "QASM_TEST_BOMB"

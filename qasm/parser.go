@@ -25,9 +25,11 @@ type Limits struct {
 	MaxClbits int // total size of the classical registers
 	// MaxGates bounds the operations (gates, measure, reset, barrier) of
 	// the circuit after inlining user gates and broadcasting registers.
-	// The expansion work (operations plus inlined user gate calls) is
-	// bounded by WorkPerGate*MaxGates as well, so that deeply nested
-	// bodies that emit little cannot take unbounded time.
+	// The expansion work is bounded by WorkPerGate*MaxGates steps as well:
+	// each operation costs one step plus one per qubit and classical bit
+	// it names, each inlined user gate call one step. So neither deeply
+	// nested bodies that emit little nor many wide operations (barriers
+	// over thousands of qubits) can take unbounded time or memory.
 	MaxGates int
 }
 
@@ -137,7 +139,8 @@ type gateDef struct {
 	builtin bool // the name is a built-in gate: the definition is checked but not used
 	// ops is the number of operations one call expands to; work is the
 	// expansion steps one call takes (ops plus the user gate calls
-	// inlined, itself included). Both saturate at maxCount.
+	// inlined, itself included, and the qubits of the operations: see
+	// Limits.MaxGates). Both saturate at maxCount.
 	ops, work int
 }
 
@@ -643,7 +646,7 @@ func (p *parser) gateCall() error {
 	if def != nil {
 		err = p.reserve(nameTok, what, satMul(def.ops, n), satMul(def.work, n))
 	} else {
-		err = p.reserve(nameTok, what, n, 0)
+		err = p.reserve(nameTok, what, n, satMul(n, 1+len(args)))
 	}
 	if err != nil {
 		return err
@@ -877,7 +880,7 @@ func (p *parser) gateDecl() error {
 			d.work = satAdd(d.work, b.user.work)
 		} else {
 			d.ops = satAdd(d.ops, 1)
-			d.work = satAdd(d.work, 1)
+			d.work = satAdd(d.work, 1+len(b.args))
 		}
 	}
 	if !d.builtin {
@@ -1001,7 +1004,7 @@ func (p *parser) measure() error {
 	if (q.index < 0) != (c.index < 0) || q.size() != c.size() {
 		return p.errAt(c.tok, "measure: %s and %s do not match (measure a register into a register of the same size, or a bit into a bit)", q, c)
 	}
-	if err := p.reserve(kw, "measure "+q.String(), q.size(), 0); err != nil {
+	if err := p.reserve(kw, "measure "+q.String(), q.size(), 3*q.size()); err != nil {
 		return err
 	}
 	for j := 0; j < q.size(); j++ {
@@ -1024,7 +1027,7 @@ func (p *parser) reset() error {
 	if err := p.expectSemi("after reset"); err != nil {
 		return err
 	}
-	if err := p.reserve(kw, "reset "+q.String(), q.size(), 0); err != nil {
+	if err := p.reserve(kw, "reset "+q.String(), q.size(), 2*q.size()); err != nil {
 		return err
 	}
 	for j := 0; j < q.size(); j++ {
@@ -1057,7 +1060,7 @@ func (p *parser) barrier() error {
 			}
 		}
 	}
-	if err := p.reserve(kw, "barrier", 1, 0); err != nil {
+	if err := p.reserve(kw, "barrier", 1, 1+len(qubits)); err != nil {
 		return err
 	}
 	return p.emit(pendingOp{gate: circuit.Barrier(len(qubits)), qubits: qubits}, kw)
