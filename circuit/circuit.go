@@ -80,14 +80,24 @@ func (c *Circuit) check(op Op) {
 	} else if len(op.Clbits) != 0 {
 		panic(fmt.Sprintf("circuit: %s takes no classical bits", op.Gate.Name()))
 	}
+	// Pairwise for the usual few qubits; a set for wide ops (a barrier over
+	// a large register), so that the check stays linear.
+	var seen map[int]bool
+	if len(op.Qubits) > 16 {
+		seen = make(map[int]bool, len(op.Qubits))
+	}
 	for i, q := range op.Qubits {
 		if q < 0 || q >= c.numQubits {
 			panic(fmt.Sprintf("circuit: qubit %d out of range [0,%d)", q, c.numQubits))
 		}
-		for _, p := range op.Qubits[:i] {
-			if p == q {
-				panic(fmt.Sprintf("circuit: repeated qubit %d in %s", q, op.Gate.Name()))
-			}
+		repeated := seen[q]
+		if seen != nil {
+			seen[q] = true
+		} else {
+			repeated = slices.Contains(op.Qubits[:i], q)
+		}
+		if repeated {
+			panic(fmt.Sprintf("circuit: repeated qubit %d in %s", q, op.Gate.Name()))
 		}
 	}
 }

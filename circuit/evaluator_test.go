@@ -319,6 +319,15 @@ func TestCircuitMutationAndRegisters(t *testing.T) {
 	mustPanic(t, "clbits on gate", func() { c.Append(Op{Gate: X, Qubits: []int{0}, Clbits: []int{0}}) })
 	mustPanic(t, "repeated qubit", func() { c.Append(Op{Gate: CX, Qubits: []int{1, 1}}) })
 	mustPanic(t, "params", func() { c.Append(Op{Gate: RX, Qubits: []int{1}}) })
+	// Wide ops take the set path of the repeated-qubit check.
+	w := New(40)
+	wide := make([]int, 40)
+	for i := range wide {
+		wide[i] = 39 - i
+	}
+	w.Append(Op{Gate: Barrier(40), Qubits: wide})
+	wide[30] = 5
+	mustPanic(t, "repeated qubit in a wide op", func() { w.Append(Op{Gate: Barrier(40), Qubits: wide}) })
 }
 
 func mustPanic(t *testing.T, what string, f func()) {

@@ -138,7 +138,7 @@ func NewPlan(r Request) (*Plan, error) {
 		if name == "" {
 			name = "unitary.npy"
 		}
-		u, err := unitaryio.Read(name, bytes.NewReader(r.Unitary))
+		u, err := unitaryio.ReadMax(name, bytes.NewReader(r.Unitary), MaxUnitaryQubits)
 		if err != nil {
 			return nil, err
 		}

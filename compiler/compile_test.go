@@ -3,12 +3,14 @@ package compiler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
+	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
 )
 
 // redundantQASM has removable two-qubit gates: a cancelling CX pair, a CZ
@@ -139,6 +141,9 @@ func TestNewPlanErrors(t *testing.T) {
 		{"both inputs", Request{QASM: redundantQASM, Unitary: []byte("x")}, ErrRequest, "either"},
 		{"workflow", Request{QASM: redundantQASM, Workflow: []byte(`[{"pass":"frobnicate"}]`)}, ErrWorkflow, "workflow[0].pass"},
 		{"qasm", Request{QASM: "OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n", Name: "x.qasm"}, qasm.ErrSyntax, "x.qasm:3"},
+		// Too wide for synthesis: refused from the header at once (its
+		// data, all zeros, is not even unitary; checking that took 4 s).
+		{"wide unitary", Request{Unitary: zerosNPY(1 << 10), Name: "w.npy"}, unitaryio.ErrTooLarge, "w.npy: 10 qubits"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := NewPlan(tc.req)
@@ -150,6 +155,18 @@ func TestNewPlanErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zerosNPY is a .npy file holding a dim x dim complex128 zero matrix.
+func zerosNPY(dim int) []byte {
+	h := fmt.Sprintf("{'descr': '<c16', 'fortran_order': False, 'shape': (%d, %d), }", dim, dim)
+	for (10+len(h)+1)%64 != 0 {
+		h += " "
+	}
+	h += "\n"
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), byte(len(h)>>8))
+	b = append(b, h...)
+	return append(b, make([]byte, 16*dim*dim)...)
 }
 
 func TestRequestRoundTrip(t *testing.T) {

@@ -52,14 +52,14 @@ var functions = map[string]func(float64) float64{
 // maxExprDepth bounds expression nesting (the parser is recursive).
 const maxExprDepth = 200
 
-// parseExpr parses an expression; formals names the parameters in scope
-// (nil outside gate bodies).
+// parseExpr parses an expression; formals maps the names of the parameters
+// in scope to their positions (nil outside gate bodies).
 //
 //	expr  = term { ("+" | "-") term }
 //	term  = unary { ("*" | "/") unary }
 //	unary = ("-" | "+") unary | power
 //	power = primary [ "^" unary ]       (right associative; -x^2 = -(x^2))
-func (p *parser) parseExpr(formals []string, depth int) (*expr, error) {
+func (p *parser) parseExpr(formals map[string]int, depth int) (*expr, error) {
 	if depth > maxExprDepth {
 		return nil, p.errAt(p.tok, "expression nested too deeply (more than %d levels)", maxExprDepth)
 	}
@@ -81,7 +81,7 @@ func (p *parser) parseExpr(formals []string, depth int) (*expr, error) {
 	return left, nil
 }
 
-func (p *parser) parseTerm(formals []string, depth int) (*expr, error) {
+func (p *parser) parseTerm(formals map[string]int, depth int) (*expr, error) {
 	left, err := p.parseUnary(formals, depth)
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (p *parser) parseTerm(formals []string, depth int) (*expr, error) {
 	return left, nil
 }
 
-func (p *parser) parseUnary(formals []string, depth int) (*expr, error) {
+func (p *parser) parseUnary(formals map[string]int, depth int) (*expr, error) {
 	if depth > maxExprDepth {
 		return nil, p.errAt(p.tok, "expression nested too deeply (more than %d levels)", maxExprDepth)
 	}
@@ -135,7 +135,7 @@ func (p *parser) parseUnary(formals []string, depth int) (*expr, error) {
 	return base, nil
 }
 
-func (p *parser) parsePrimary(formals []string, depth int) (*expr, error) {
+func (p *parser) parsePrimary(formals map[string]int, depth int) (*expr, error) {
 	t := p.tok
 	switch t.kind {
 	case tInt, tReal:
@@ -148,10 +148,8 @@ func (p *parser) parsePrimary(formals []string, depth int) (*expr, error) {
 		if t.text == "pi" {
 			return &expr{op: 'n', val: math.Pi}, p.advance()
 		}
-		for i, f := range formals {
-			if f == t.text {
-				return &expr{op: 'p', param: i}, p.advance()
-			}
+		if i, ok := formals[t.text]; ok {
+			return &expr{op: 'p', param: i}, p.advance()
 		}
 		if fn, ok := functions[t.text]; ok {
 			if err := p.advance(); err != nil {

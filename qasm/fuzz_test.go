@@ -8,7 +8,7 @@ import (
 
 // fuzzLimits keep each fuzz input cheap while still admitting every shared
 // benchmark circuit.
-var fuzzLimits = Limits{MaxQubits: 1 << 12, MaxClbits: 1 << 12, MaxOps: 1 << 17}
+var fuzzLimits = Limits{MaxQubits: 1 << 12, MaxClbits: 1 << 12, MaxGates: 1 << 17}
 
 // FuzzParse checks that the reader never panics, that every error is a
 // positioned *Error, and that whatever it accepts writes out and reads back
@@ -38,10 +38,17 @@ func FuzzParse(f *testing.F) {
 		"OPENQASM 2.0;\ninclude \"qelib1.inc;\n",
 		hdr + "qreg q[2];\nqreg q[2];\n",
 		hdr + "qreg a[2];\nqreg b[3];\ncx a, b;\n",
+		hdr + "qreg q[5000];\nh q;\n",
+		hdr + "qreg q[4000];\ncreg c[4000];\nh q;\nmeasure q -> c;\nreset q;\n",
+		hdr + "qreg q[2];\ngate x a { x a; }\n",
+		"OPENQASM 2.0;\nqreg q[2];\ngate x a { U(pi,0,pi) a; }\ngate rzz(t) a,b { cx a,b; }\nx q[1];\nrzz(1) q[0],q[1];\n",
+		hdr + "qreg q[3];\ngate g(a,b,c) x,y,z { barrier x,y,z; u3(a,b,c) z; }\ng(1,2,3) q[2],q[1],q[0];\n",
+		hdr + "qreg q[20];\nbarrier q[0],q[1],q[2],q[3],q[4],q[5],q[6],q[7],q[8],q[9],q[10],q[11],q[12],q[13],q[14],q[15],q[16],q[3];\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
+	f.Add(nestedBomb())
 	f.Fuzz(func(t *testing.T, src []byte) {
 		c, err := ParseWithLimits("fuzz.qasm", src, fuzzLimits)
 		if err != nil {
@@ -52,7 +59,15 @@ func FuzzParse(f *testing.F) {
 			if qe.Line < 1 || qe.Col < 1 || qe.Msg == "" {
 				t.Fatalf("bad error position or message: %+v", qe)
 			}
+			switch qe.Limit {
+			case nil, ErrTooManyQubits, ErrTooManyClbits, ErrTooManyGates:
+			default:
+				t.Fatalf("error %v has limit %v", err, qe.Limit)
+			}
 			return
+		}
+		if c.NumQubits() > fuzzLimits.MaxQubits || c.NumClbits() > fuzzLimits.MaxClbits || c.Len() > fuzzLimits.MaxGates {
+			t.Fatalf("accepted %d qubits, %d clbits, %d ops: over %+v", c.NumQubits(), c.NumClbits(), c.Len(), fuzzLimits)
 		}
 		text := Format(c)
 		c2, err := ParseWithLimits("rewritten.qasm", []byte(text), fuzzLimits)

@@ -12,6 +12,20 @@ import (
 // constructs alike.
 var ErrSyntax = errors.New("qasm: syntax error")
 
+// Limit errors: an *Error refusing an input over one of the Limits also
+// matches one of these (errors.Is), so that callers can tell "too large"
+// from "malformed" (a server answers too_many_qubits, say).
+var (
+	// ErrTooManyQubits: the quantum registers exceed Limits.MaxQubits.
+	ErrTooManyQubits = errors.New("qasm: too many qubits")
+	// ErrTooManyClbits: the classical registers exceed Limits.MaxClbits.
+	ErrTooManyClbits = errors.New("qasm: too many classical bits")
+	// ErrTooManyGates: the circuit would hold more than Limits.MaxGates
+	// operations once user gates are inlined and registers broadcast, or
+	// expanding it would take more than the work bound (see Limits).
+	ErrTooManyGates = errors.New("qasm: too many gates")
+)
+
 // Error is a reader error at a position of the source. Line and Col count
 // from 1; Col counts bytes.
 type Error struct {
@@ -19,14 +33,23 @@ type Error struct {
 	Line int
 	Col  int
 	Msg  string
+	// Limit is ErrTooManyQubits, ErrTooManyClbits or ErrTooManyGates when
+	// the input was refused for exceeding a limit; nil otherwise.
+	Limit error
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
 }
 
-// Unwrap makes errors.Is(err, ErrSyntax) true.
-func (e *Error) Unwrap() error { return ErrSyntax }
+// Unwrap makes errors.Is(err, ErrSyntax) true, and errors.Is(err, Limit)
+// when Limit is set.
+func (e *Error) Unwrap() []error {
+	if e.Limit != nil {
+		return []error{ErrSyntax, e.Limit}
+	}
+	return []error{ErrSyntax}
+}
 
 type tokKind int
 

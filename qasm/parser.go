@@ -1,6 +1,7 @@
 package qasm
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -11,19 +12,61 @@ import (
 )
 
 // Limits bound what the reader accepts, so that a small malicious file
-// cannot make it use unbounded memory (user gate definitions can expand
-// exponentially).
+// cannot make it use unbounded memory or time (user gate definitions can
+// expand exponentially, a broadcast over a wide register is one line). The
+// expanded size is computed before anything is expanded: each user gate's
+// operation count is known when it is defined, and a statement is refused
+// when its count times its broadcast width exceeds what is left.
+//
+// A field that is zero or negative takes its default (DefaultMaxQubits,
+// DefaultMaxClbits, DefaultMaxGates).
 type Limits struct {
 	MaxQubits int // total size of the quantum registers
 	MaxClbits int // total size of the classical registers
-	MaxOps    int // operations after expanding user gates and broadcasting
+	// MaxGates bounds the operations (gates, measure, reset, barrier) of
+	// the circuit after inlining user gates and broadcasting registers.
+	// The expansion work is bounded by WorkPerGate*MaxGates steps as well:
+	// each operation costs one step plus one per qubit and classical bit
+	// it names, each inlined user gate call one step. So neither deeply
+	// nested bodies that emit little nor many wide operations (barriers
+	// over thousands of qubits) can take unbounded time or memory.
+	MaxGates int
 }
 
-// DefaultLimits are the limits Parse and ParseFile apply.
-var DefaultLimits = Limits{MaxQubits: 1 << 20, MaxClbits: 1 << 20, MaxOps: 1 << 23}
+// Default limits: generous for real circuits (BQSKit's benchmarks have at
+// most 64 qubits and 42,000 operations), small enough that a refused file
+// costs milliseconds and a few MB, and an accepted one at most a few
+// hundred MB.
+const (
+	DefaultMaxQubits = 4096
+	DefaultMaxClbits = 1 << 16
+	DefaultMaxGates  = 1 << 19
+	// WorkPerGate scales MaxGates into the bound on expansion work.
+	WorkPerGate = 8
+)
 
-// ParseFile reads and parses the QASM 2.0 file at path. Errors reading the
-// file are returned wrapped (they name the path); parse errors are *Error.
+// DefaultLimits returns the limits Parse and ParseFile apply.
+func DefaultLimits() Limits {
+	return Limits{MaxQubits: DefaultMaxQubits, MaxClbits: DefaultMaxClbits, MaxGates: DefaultMaxGates}
+}
+
+// withDefaults fills the unset fields.
+func (l Limits) withDefaults() Limits {
+	if l.MaxQubits <= 0 {
+		l.MaxQubits = DefaultMaxQubits
+	}
+	if l.MaxClbits <= 0 {
+		l.MaxClbits = DefaultMaxClbits
+	}
+	if l.MaxGates <= 0 {
+		l.MaxGates = DefaultMaxGates
+	}
+	return l
+}
+
+// ParseFile reads and parses the QASM 2.0 file at path with the default
+// limits. Errors reading the file are returned wrapped (they name the
+// path); parse errors are *Error.
 func ParseFile(path string) (*circuit.Circuit, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -35,15 +78,27 @@ func ParseFile(path string) (*circuit.Circuit, error) {
 // Parse parses QASM 2.0 source; filename is used in error messages only.
 // Every error is an *Error (matching ErrSyntax) naming line and column.
 func Parse(filename string, src []byte) (*circuit.Circuit, error) {
-	return ParseWithLimits(filename, src, DefaultLimits)
+	return ParseContext(context.Background(), filename, src, Limits{})
 }
 
-// ParseWithLimits is Parse with explicit limits.
+// ParseWithLimits is Parse with explicit limits (zero fields: defaults).
 func ParseWithLimits(filename string, src []byte, lim Limits) (*circuit.Circuit, error) {
+	return ParseContext(context.Background(), filename, src, lim)
+}
+
+// ParseContext is ParseWithLimits that stops when ctx is done: it checks
+// ctx every few thousand tokens and operations and then returns an error
+// wrapping ctx.Err() (not an *Error). Parsing takes time linear in the
+// size of the source plus the operations it produces.
+func ParseContext(ctx context.Context, filename string, src []byte, lim Limits) (*circuit.Circuit, error) {
+	lim = lim.withDefaults()
 	p := &parser{
+		ctx:       ctx,
+		done:      ctx.Done(),
 		lx:        newLexer(filename, src),
 		file:      filename,
 		lim:       lim,
+		maxSteps:  satMul(lim.MaxGates, WorkPerGate),
 		regs:      map[string]*register{},
 		userGates: map[string]*gateDef{},
 	}
@@ -75,11 +130,18 @@ type bodyOp struct {
 
 type gateDef struct {
 	name    string
-	params  []string
-	qargs   []string
+	params  map[string]int // formal parameter name -> position
+	nparams int
+	qargs   map[string]int // formal qubit name -> position
+	nqargs  int
 	body    []bodyOp
 	tok     token
 	builtin bool // the name is a built-in gate: the definition is checked but not used
+	// ops is the number of operations one call expands to; work is the
+	// expansion steps one call takes (ops plus the user gate calls
+	// inlined, itself included, and the qubits of the operations: see
+	// Limits.MaxGates). Both saturate at maxCount.
+	ops, work int
 }
 
 type pendingOp struct {
@@ -90,9 +152,14 @@ type pendingOp struct {
 }
 
 type parser struct {
+	ctx       context.Context
+	done      <-chan struct{} // ctx.Done(); nil: never cancelled
+	ticks     int             // tokens and steps since the last ctx check
 	lx        *lexer
 	file      string
 	lim       Limits
+	maxSteps  int
+	included  bool // include "qelib1.inc" was seen
 	tok       token
 	prev      token // the token before tok (for "expected ';'" positions)
 	qregs     []*register
@@ -104,13 +171,61 @@ type parser struct {
 	steps     int // user gate expansion work so far
 }
 
+// maxCount is where operation counts saturate (no overflow).
+const maxCount = 1 << 62
+
+func satAdd(a, b int) int { return min(a+b, maxCount) } // a, b <= maxCount
+
+func satMul(a, b int) int {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > maxCount/b {
+		return maxCount
+	}
+	return a * b
+}
+
+// ctxCheckEvery is how many tokens or expansion steps pass between checks
+// of the context.
+const ctxCheckEvery = 1024
+
+// tick counts a unit of work and reports the context's error every
+// ctxCheckEvery units once it is done.
+func (p *parser) tick() error {
+	if p.done == nil {
+		return nil
+	}
+	p.ticks++
+	if p.ticks < ctxCheckEvery {
+		return nil
+	}
+	p.ticks = 0
+	select {
+	case <-p.done:
+		return fmt.Errorf("qasm: %s: parse stopped at line %d: %w", p.file, p.tok.line, p.ctx.Err())
+	default:
+		return nil
+	}
+}
+
 func (p *parser) advance() error {
+	if err := p.tick(); err != nil {
+		return err
+	}
 	t, err := p.lx.next()
 	if err != nil {
 		return err
 	}
 	p.prev, p.tok = p.tok, t
 	return nil
+}
+
+// limitErr is an *Error refusing the input for exceeding a limit.
+func (p *parser) limitErr(t token, limit error, format string, args ...any) *Error {
+	e := p.errAt(t, format, args...)
+	e.Limit = limit
+	return e
 }
 
 func (p *parser) errAt(t token, format string, args ...any) *Error {
@@ -226,6 +341,7 @@ func (p *parser) include() error {
 	if t.text != "qelib1.inc" {
 		return p.errAt(t, "cannot include %q: only \"qelib1.inc\" is supported (its gates are built in)", t.text)
 	}
+	p.included = true
 	if err := p.advance(); err != nil {
 		return err
 	}
@@ -267,14 +383,16 @@ func (p *parser) regDecl(quantum bool) error {
 	r := &register{name: name.text, size: size, quantum: quantum, tok: name}
 	if quantum {
 		if size > p.lim.MaxQubits-p.nq {
-			return p.errAt(st, "too many qubits (limit %d)", p.lim.MaxQubits)
+			return p.limitErr(st, ErrTooManyQubits, "too many qubits: register %s[%d] makes %d, the limit is %d",
+				name.text, size, satAdd(p.nq, size), p.lim.MaxQubits)
 		}
 		r.offset = p.nq
 		p.nq += size
 		p.qregs = append(p.qregs, r)
 	} else {
 		if size > p.lim.MaxClbits-p.nc {
-			return p.errAt(st, "too many classical bits (limit %d)", p.lim.MaxClbits)
+			return p.limitErr(st, ErrTooManyClbits, "too many classical bits: register %s[%d] makes %d, the limit is %d",
+				name.text, size, satAdd(p.nc, size), p.lim.MaxClbits)
 		}
 		r.offset = p.nc
 		p.nc += size
@@ -394,9 +512,30 @@ func (p *parser) broadcastSize(args []arg, what string) (int, error) {
 	return n, nil
 }
 
+// reserve refuses a statement at t that expands to ops operations in
+// steps steps (what) when that exceeds what the limits leave. Statements
+// call it before emitting anything.
+func (p *parser) reserve(t token, what string, ops, steps int) error {
+	if left := p.lim.MaxGates - len(p.ops); ops > left {
+		return p.limitErr(t, ErrTooManyGates, "too many gates: %s expands to %d operations, making %d; the limit is %d",
+			what, ops, satAdd(len(p.ops), ops), p.lim.MaxGates)
+	}
+	if left := p.maxSteps - p.steps; steps > left {
+		return p.limitErr(t, ErrTooManyGates, "too many gates: expanding %s takes %d steps, making %d; the limit is %d (%d x %d gates)",
+			what, steps, satAdd(p.steps, steps), p.maxSteps, WorkPerGate, p.lim.MaxGates)
+	}
+	p.steps += steps
+	return nil
+}
+
+// emit appends an operation; reserve has been called for it, so the limit
+// check here only guards the invariant.
 func (p *parser) emit(op pendingOp, at token) error {
-	if len(p.ops) >= p.lim.MaxOps {
-		return p.errAt(at, "circuit exceeds %d operations", p.lim.MaxOps)
+	if len(p.ops) >= p.lim.MaxGates {
+		return p.limitErr(at, ErrTooManyGates, "too many gates: the circuit exceeds %d operations", p.lim.MaxGates)
+	}
+	if err := p.tick(); err != nil {
+		return err
 	}
 	p.ops = append(p.ops, op)
 	return nil
@@ -415,7 +554,7 @@ func (p *parser) lookup(name string) (circuit.Gate, *gateDef, bool) {
 }
 
 // parseParamList parses an optional "(expr, ...)" list.
-func (p *parser) parseParamList(formals []string) ([]*expr, error) {
+func (p *parser) parseParamList(formals map[string]int) ([]*expr, error) {
 	if !p.isSym("(") {
 		return nil, nil
 	}
@@ -447,7 +586,7 @@ func (p *parser) parseParamList(formals []string) ([]*expr, error) {
 
 func gateShape(g circuit.Gate, d *gateDef) (name string, nq, np int) {
 	if d != nil {
-		return d.name, len(d.qargs), len(d.params)
+		return d.name, d.nqargs, d.nparams
 	}
 	return g.Name(), g.NumQubits(), g.NumParams()
 }
@@ -497,15 +636,25 @@ func (p *parser) gateCall() error {
 	if err != nil {
 		return err
 	}
+	if i, ok := repeatedQubit(args); ok {
+		return p.errAt(args[i].tok, "gate %s uses qubit %s twice", name, args[i])
+	}
+	what := "gate " + name
+	if n > 1 {
+		what = fmt.Sprintf("gate %s broadcast over %d qubits", name, n)
+	}
+	if def != nil {
+		err = p.reserve(nameTok, what, satMul(def.ops, n), satMul(def.work, n))
+	} else {
+		err = p.reserve(nameTok, what, n, satMul(n, 1+len(args)))
+	}
+	if err != nil {
+		return err
+	}
 	for j := 0; j < n; j++ {
 		qubits := make([]int, len(args))
 		for i, a := range args {
 			qubits[i] = a.bit(j)
-			for k := 0; k < i; k++ {
-				if qubits[k] == qubits[i] {
-					return p.errAt(a.tok, "gate %s uses qubit %s twice", name, a)
-				}
-			}
 		}
 		if def != nil {
 			if err := p.expand(def, params, qubits, nameTok); err != nil {
@@ -520,15 +669,78 @@ func (p *parser) gateCall() error {
 	return nil
 }
 
+// repeatedQubit reports the argument that makes a broadcast gate call use
+// a qubit twice: the first one (in argument order) at the first broadcast
+// index j where a repeat occurs. It takes time linear in len(args) (maps
+// for long argument lists).
+func repeatedQubit(args []arg) (int, bool) {
+	// at(k, i) is the first broadcast index where args k and i meet.
+	at := func(a, b arg) (int, bool) {
+		switch {
+		case a.reg != b.reg:
+			return 0, false
+		case a.index < 0 && b.index < 0:
+			return 0, true
+		case a.index < 0:
+			return b.index, true
+		case b.index < 0:
+			return a.index, true
+		}
+		return 0, a.index == b.index
+	}
+	bestI, bestJ, found := 0, 0, false
+	consider := func(i, j int) {
+		if !found || j < bestJ {
+			bestI, bestJ, found = i, j, true
+		}
+	}
+	if len(args) <= 16 {
+		for i := range args {
+			for k := 0; k < i; k++ {
+				if j, ok := at(args[k], args[i]); ok {
+					consider(i, j)
+				}
+			}
+		}
+		return bestI, found
+	}
+	type bit struct {
+		reg   *register
+		index int
+	}
+	whole := map[*register]bool{} // registers passed whole so far
+	bits := map[bit]bool{}        // single bits passed so far
+	minBit := map[*register]int{} // smallest single-bit index per register so far
+	for i, a := range args {
+		if a.index < 0 {
+			if whole[a.reg] {
+				consider(i, 0)
+			} else if x, ok := minBit[a.reg]; ok {
+				consider(i, x)
+			}
+			whole[a.reg] = true
+			continue
+		}
+		if bits[bit{a.reg, a.index}] {
+			consider(i, 0)
+		} else if whole[a.reg] {
+			consider(i, a.index)
+		}
+		bits[bit{a.reg, a.index}] = true
+		if x, ok := minBit[a.reg]; !ok || a.index < x {
+			minBit[a.reg] = a.index
+		}
+	}
+	return bestI, found
+}
+
 // expand inlines a user gate: its body's gates, with formal parameters and
 // qubits substituted. Definitions only call gates defined before them, so
-// the recursion ends.
+// the recursion ends; the caller has reserved room for d.ops operations
+// and d.work steps.
 func (p *parser) expand(d *gateDef, params []float64, qubits []int, at token) error {
-	// Count the work, not only the ops emitted: empty or barrier-free bodies
-	// can still nest exponentially.
-	p.steps += 1 + len(d.body)
-	if p.steps > p.lim.MaxOps {
-		return p.errAt(at, "expanding gate %s takes more than %d steps", d.name, p.lim.MaxOps)
+	if err := p.tick(); err != nil {
+		return err
 	}
 	for _, b := range d.body {
 		vals := make([]float64, len(b.params))
@@ -559,35 +771,42 @@ func (p *parser) expand(d *gateDef, params []float64, qubits []int, at token) er
 	return nil
 }
 
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
-
-func (p *parser) identList(what string) ([]token, error) {
+// identList parses a comma-separated list of distinct identifiers and
+// returns them with their positions.
+func (p *parser) identList(what string) ([]token, map[string]int, error) {
 	var out []token
+	pos := map[string]int{}
 	for {
 		t, err := p.expectIdent(what)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		for _, o := range out {
-			if o.text == t.text {
-				return nil, p.errAt(t, "%s %q repeated", what, t.text)
-			}
+		if _, ok := pos[t.text]; ok {
+			return nil, nil, p.errAt(t, "%s %q repeated", what, t.text)
 		}
+		pos[t.text] = len(out)
 		out = append(out, t)
 		if !p.isSym(",") {
-			return out, nil
+			return out, pos, nil
 		}
 		if err := p.advance(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+}
+
+// qelib1Gates are the gates OpenQASM 2.0's qelib1.inc defines (as
+// published with the language), and U and CX, the language's own gates.
+// Once qelib1.inc is included a definition of one of them is a duplicate
+// and refused (U and CX always). Other built-in names (later qelib1.inc
+// additions such as rzz, BQSKit's extra gates) may be defined: older
+// exporters write their definitions; the built-in gate is used.
+var qelib1Gates = map[string]bool{
+	"U": true, "CX": true,
+	"u3": true, "u2": true, "u1": true, "cx": true, "id": true, "u0": true,
+	"x": true, "y": true, "z": true, "h": true, "s": true, "sdg": true,
+	"t": true, "tdg": true, "rx": true, "ry": true, "rz": true, "cz": true,
+	"cy": true, "ch": true, "ccx": true, "crz": true, "cu1": true, "cu3": true,
 }
 
 func (p *parser) gateDecl() error {
@@ -602,36 +821,41 @@ func (p *parser) gateDecl() error {
 	if old, ok := p.userGates[name.text]; ok {
 		return p.errAt(name, "gate %q already defined at line %d", name.text, old.tok.line)
 	}
+	if name.text == "U" || name.text == "CX" {
+		return p.errAt(name, "gate %q is built into OpenQASM and cannot be redefined", name.text)
+	}
+	if p.included && qelib1Gates[name.text] {
+		return p.errAt(name, "gate %q is defined by qelib1.inc and cannot be redefined", name.text)
+	}
 	if _, ok := circuit.LookupGate(name.text); ok {
 		d.builtin = true
 	}
+	d.params = map[string]int{} // non-nil: the body's expressions may name parameters
 	if p.isSym("(") {
 		if err := p.advance(); err != nil {
 			return err
 		}
 		if !p.isSym(")") {
-			toks, err := p.identList("parameter name")
+			toks, pos, err := p.identList("parameter name")
 			if err != nil {
 				return err
 			}
-			for _, t := range toks {
-				d.params = append(d.params, t.text)
-			}
+			d.params, d.nparams = pos, len(toks)
 		}
 		if err := p.expectSym(")", "or ',' after gate parameters"); err != nil {
 			return err
 		}
 	}
-	toks, err := p.identList("qubit argument name")
+	toks, pos, err := p.identList("qubit argument name")
 	if err != nil {
 		return err
 	}
 	for _, t := range toks {
-		if indexOf(d.params, t.text) >= 0 {
+		if _, ok := d.params[t.text]; ok {
 			return p.errAt(t, "%q is both a parameter and a qubit argument", t.text)
 		}
-		d.qargs = append(d.qargs, t.text)
 	}
+	d.qargs, d.nqargs = pos, len(toks)
 	open := p.tok
 	if err := p.expectSym("{", "to open the gate body"); err != nil {
 		return err
@@ -646,6 +870,18 @@ func (p *parser) gateDecl() error {
 	}
 	if err := p.advance(); err != nil {
 		return err
+	}
+	// Count what one call expands to, from the counts of the gates the
+	// body calls (all defined earlier): linear in the body, never expanding.
+	d.work = 1
+	for _, b := range d.body {
+		if b.user != nil {
+			d.ops = satAdd(d.ops, b.user.ops)
+			d.work = satAdd(d.work, b.user.work)
+		} else {
+			d.ops = satAdd(d.ops, 1)
+			d.work = satAdd(d.work, 1+len(b.args))
+		}
 	}
 	if !d.builtin {
 		p.userGates[d.name] = d
@@ -692,22 +928,21 @@ func (p *parser) bodyStatement(d *gateDef) error {
 		return p.errAt(t, "gate %s takes %s, got %d", name, plural(np, "parameter"), len(exprs))
 	}
 	b.params = exprs
+	var used map[int]bool
 	for {
 		at, err := p.expectIdent("qubit argument of " + name)
 		if err != nil {
 			return err
 		}
-		idx := indexOf(d.qargs, at.text)
-		if idx < 0 {
+		idx, ok := d.qargs[at.text]
+		if !ok {
 			return p.errAt(at, "%q is not a qubit argument of gate %s", at.text, d.name)
 		}
 		if p.isSym("[") {
 			return p.errAt(p.tok, "qubit arguments cannot be indexed inside a gate body")
 		}
-		for _, o := range b.args {
-			if o == idx {
-				return p.errAt(at, "%s uses qubit %s twice", name, at.text)
-			}
+		if repeated(b.args, &used, idx) {
+			return p.errAt(at, "%s uses qubit %s twice", name, at.text)
 		}
 		b.args = append(b.args, idx)
 		if !p.isSym(",") {
@@ -725,6 +960,26 @@ func (p *parser) bodyStatement(d *gateDef) error {
 	}
 	d.body = append(d.body, b)
 	return nil
+}
+
+// repeated reports whether x is in list, which is about to get x appended:
+// a scan for short lists, then a map (*set, built on first need) so that
+// long lists take linear time.
+func repeated(list []int, set *map[int]bool, x int) bool {
+	if len(list) < 16 {
+		return slices.Contains(list, x)
+	}
+	if *set == nil {
+		*set = make(map[int]bool, 2*len(list))
+		for _, y := range list {
+			(*set)[y] = true
+		}
+	}
+	if (*set)[x] {
+		return true
+	}
+	(*set)[x] = true
+	return false
 }
 
 func (p *parser) measure() error {
@@ -749,6 +1004,9 @@ func (p *parser) measure() error {
 	if (q.index < 0) != (c.index < 0) || q.size() != c.size() {
 		return p.errAt(c.tok, "measure: %s and %s do not match (measure a register into a register of the same size, or a bit into a bit)", q, c)
 	}
+	if err := p.reserve(kw, "measure "+q.String(), q.size(), 3*q.size()); err != nil {
+		return err
+	}
 	for j := 0; j < q.size(); j++ {
 		if err := p.emit(pendingOp{gate: circuit.Measure, qubits: []int{q.bit(j)}, clbits: []int{c.bit(j)}}, kw); err != nil {
 			return err
@@ -767,6 +1025,9 @@ func (p *parser) reset() error {
 		return err
 	}
 	if err := p.expectSemi("after reset"); err != nil {
+		return err
+	}
+	if err := p.reserve(kw, "reset "+q.String(), q.size(), 2*q.size()); err != nil {
 		return err
 	}
 	for j := 0; j < q.size(); j++ {
@@ -798,6 +1059,9 @@ func (p *parser) barrier() error {
 				qubits = append(qubits, b)
 			}
 		}
+	}
+	if err := p.reserve(kw, "barrier", 1, 1+len(qubits)); err != nil {
+		return err
 	}
 	return p.emit(pendingOp{gate: circuit.Barrier(len(qubits)), qubits: qubits}, kw)
 }

@@ -273,9 +273,11 @@ gate nop() a { }
 two(0.5) q[2], q[0], q[1];
 rot(1, 2) q;
 nop q[1];
-// a definition of a built-in name is parsed but the built-in is used
-gate h a { x a; }
-h q[0];
+// a definition of a built-in name outside the original qelib1.inc (an
+// older exporter's rzz, here deliberately wrong) is parsed but the
+// built-in is used
+gate rzz(t) a, b { x a; }
+rzz(0.5) q[0], q[1];
 `)
 	checkOps(t, c, []wantOp{
 		{"h", []int{2}, nil, nil}, {"cx", []int{2, 1}, nil, nil},
@@ -284,24 +286,30 @@ h q[0];
 		{"rz", []int{0}, []float64{0.5}, nil}, {"ry", []int{0}, []float64{-2}, nil}, {"barrier", []int{0}, nil, nil},
 		{"rz", []int{1}, []float64{0.5}, nil}, {"ry", []int{1}, []float64{-2}, nil}, {"barrier", []int{1}, nil, nil},
 		{"rz", []int{2}, []float64{0.5}, nil}, {"ry", []int{2}, []float64{-2}, nil}, {"barrier", []int{2}, nil, nil},
-		{"h", []int{0}, nil, nil},
+		{"rzz", []int{0, 1}, []float64{0.5}, nil},
 	})
+	// Without include "qelib1.inc" defining its gates is how QASM 2.0 files
+	// without the include get them: accepted, the built-in is used.
+	c = mustParse(t, "OPENQASM 2.0;\nqreg q[1];\ngate h a { U(pi/2, 0, pi) a; }\nh q[0];\n")
+	checkOps(t, c, []wantOp{{"h", []int{0}, nil, nil}})
 }
 
 func TestLimitsAndExpansion(t *testing.T) {
-	// Each level doubles: 2^30 ops if expanded; the limit stops it early.
+	// Each level doubles: 2^31 ops if expanded; refused before expanding.
 	var sb strings.Builder
 	sb.WriteString(hdr + "qreg q[1];\ngate g0 a { x a; x a; }\n")
 	for i := 1; i <= 30; i++ {
 		fmt.Fprintf(&sb, "gate g%d a { g%d a; g%d a; }\n", i, i-1, i-1)
 	}
-	sb.WriteString("g30 q[0];\n")
-	_, err := ParseWithLimits("bomb.qasm", []byte(sb.String()), Limits{MaxQubits: 10, MaxClbits: 10, MaxOps: 1000})
+	sb.WriteString("g9 q[0];\ng30 q[0];\n")
+	_, err := ParseWithLimits("bomb.qasm", []byte(sb.String()), Limits{MaxQubits: 10, MaxClbits: 10, MaxGates: 1 << 20})
 	var qe *Error
-	if !errors.As(err, &qe) || !strings.Contains(qe.Msg, " 1000 ") || qe.Line != 35 {
+	if !errors.As(err, &qe) || !errors.Is(err, ErrTooManyGates) || !errors.Is(err, ErrSyntax) || qe.Line != 36 || qe.Col != 1 ||
+		!strings.Contains(qe.Msg, "gate g30 expands to 2147483648 operations, making 2147484672; the limit is 1048576") {
 		t.Errorf("expansion bomb: %v", err)
 	}
-	// Empty bodies emit nothing but still nest exponentially.
+	// Empty bodies emit nothing but still nest exponentially: the work
+	// bound refuses them.
 	sb.Reset()
 	sb.WriteString(hdr + "qreg q[1];\ngate g0 a { }\n")
 	for i := 1; i <= 60; i++ {
@@ -309,12 +317,52 @@ func TestLimitsAndExpansion(t *testing.T) {
 	}
 	sb.WriteString("g60 q[0];\n")
 	_, err = Parse("empty-bomb.qasm", []byte(sb.String()))
-	if !errors.As(err, &qe) || !strings.Contains(qe.Msg, "takes more than") || qe.Line != 65 {
+	if !errors.As(err, &qe) || !errors.Is(err, ErrTooManyGates) || !strings.Contains(qe.Msg, "expanding gate g60 takes") || qe.Line != 65 {
 		t.Errorf("empty expansion bomb: %v", err)
 	}
-	_, err = ParseWithLimits("big.qasm", []byte(hdr+"qreg q[11];"), Limits{MaxQubits: 10, MaxClbits: 10, MaxOps: 10})
-	if !errors.As(err, &qe) || qe.Line != 3 || qe.Col != 8 {
-		t.Errorf("qubit limit: %v", err)
+	cases := []struct {
+		name      string
+		src       string
+		lim       Limits
+		sentinel  error
+		line, col int
+		msg       string
+	}{
+		{"qubits", hdr + "qreg q[11];", Limits{MaxQubits: 10}, ErrTooManyQubits, 3, 8, "too many qubits: register q[11] makes 11, the limit is 10"},
+		{"qubits summed", hdr + "qreg a[6];\nqreg b[5];", Limits{MaxQubits: 10}, ErrTooManyQubits, 4, 8, "register b[5] makes 11, the limit is 10"},
+		{"default qubits", hdr + "qreg q[4097];", Limits{}, ErrTooManyQubits, 3, 8, "the limit is 4096"},
+		{"huge register", hdr + "qreg q[99999999999999999999];", Limits{}, nil, 3, 8, "register size must be a positive integer"},
+		{"clbits", hdr + "qreg q[1];\ncreg c[11];", Limits{MaxClbits: 10}, ErrTooManyClbits, 4, 8, "too many classical bits: register c[11] makes 11, the limit is 10"},
+		{"broadcast", hdr + "qreg q[100];\nx q[0];\nh q;", Limits{MaxGates: 100}, ErrTooManyGates, 5, 1,
+			"too many gates: gate h broadcast over 100 qubits expands to 100 operations, making 101; the limit is 100"},
+		{"user broadcast", hdr + "qreg q[10];\ngate g a { h a; h a; }\ng q;", Limits{MaxGates: 19}, ErrTooManyGates, 5, 1,
+			"gate g broadcast over 10 qubits expands to 20 operations"},
+		{"measure", hdr + "qreg q[10];\ncreg c[10];\nmeasure q -> c;", Limits{MaxGates: 9}, ErrTooManyGates, 5, 1, "measure q expands to 10 operations"},
+		{"reset", hdr + "qreg q[10];\nreset q;", Limits{MaxGates: 9}, ErrTooManyGates, 4, 1, "reset q expands to 10 operations"},
+		{"barrier", hdr + "qreg q[10];\nh q;\nbarrier q;", Limits{MaxGates: 10}, ErrTooManyGates, 5, 1, "barrier expands to 1 operations, making 11"},
+	}
+	for _, tc := range cases {
+		_, err := ParseWithLimits("lim.qasm", []byte(tc.src), tc.lim)
+		if !errors.As(err, &qe) || qe.Line != tc.line || qe.Col != tc.col || !strings.Contains(qe.Msg, tc.msg) {
+			t.Errorf("%s: got %v, want %d:%d %q", tc.name, err, tc.line, tc.col, tc.msg)
+			continue
+		}
+		if tc.sentinel != nil && (!errors.Is(err, tc.sentinel) || qe.Limit != tc.sentinel) {
+			t.Errorf("%s: %v does not match %v", tc.name, err, tc.sentinel)
+		}
+		if tc.sentinel == nil && qe.Limit != nil {
+			t.Errorf("%s: %v is a limit error", tc.name, err)
+		}
+	}
+	// Exactly at the limits is accepted.
+	c, err := ParseWithLimits("at.qasm", []byte(hdr+"qreg q[10];\ncreg c[10];\ngate g a { h a; }\ng q;\nmeasure q -> c;"), Limits{MaxQubits: 10, MaxClbits: 10, MaxGates: 20})
+	if err != nil || c.Len() != 20 {
+		t.Errorf("at the limits: %v", err)
+	}
+	// Syntax errors match no limit sentinel.
+	_, err = Parse("bad.qasm", []byte(hdr+"qreg q[1];\nh q[1];"))
+	if !errors.Is(err, ErrSyntax) || errors.Is(err, ErrTooManyQubits) || errors.Is(err, ErrTooManyGates) {
+		t.Errorf("syntax error: %v", err)
 	}
 }
 
@@ -362,6 +410,10 @@ func TestErrors(t *testing.T) {
 		{"user gate arity", h3 + "gate g a,b { cx a,b; }\ng q[0];", 5, 1, "gate g acts on 2 qubits, got 1 argument"},
 		{"user gate params", h3 + "gate g(t) a { rx(t) a; }\ng q[0];", 5, 1, "gate g takes 1 parameter, got 0"},
 		{"gate redefined", h3 + "gate g a { h a; }\ngate g a { x a; }", 5, 6, `gate "g" already defined at line 4`},
+		{"qelib1 gate redefined", h3 + "gate x a { x a; }", 4, 6, `gate "x" is defined by qelib1.inc and cannot be redefined`},
+		{"qelib1 gate redefined later", h3 + "h q;\n  gate cu3(a,b,c) s,t { cx s,t; }", 5, 8, `gate "cu3" is defined by qelib1.inc`},
+		{"U redefined", "OPENQASM 2.0;\nqreg q[1];\ngate U(a,b,c) x { }", 3, 6, `gate "U" is built into OpenQASM and cannot be redefined`},
+		{"CX redefined", h3 + "gate CX a, b { }", 4, 6, `gate "CX" is built into OpenQASM`},
 		{"unexpected character", h3 + "h q[0]; @", 4, 9, "unexpected character '@'"},
 		{"non-integer index", h3 + "h q[1.5];", 4, 5, "expected an index (an integer), found number 1.5"},
 		{"missing bracket", h3 + "h q[1;", 4, 6, "expected ']' after index"},

@@ -5,6 +5,12 @@
 // order, whose matrix is unitary to within Tolerance. ReadFile and Read
 // return it as a row-major linalg.Matrix; n is log2 of its size.
 //
+// The checks run cheapest first: the header (dtype, shape, width against
+// MaxQubits, or against the caller's smaller bound given to ReadMax) is
+// checked before the data is read, and unitarity (O(4^n · 2^n) work, seconds
+// at 10 qubits) last. A caller that accepts fewer qubits than MaxQubits
+// must use ReadMax, so that a too-wide target is refused at once.
+//
 // Every failure wraps exactly one of the sentinel errors ErrNotNPY,
 // ErrDType, ErrShape, ErrNotUnitary or ErrTooLarge (test with errors.Is),
 // and the message names the file and what was found. The decoding is done

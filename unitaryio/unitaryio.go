@@ -49,8 +49,20 @@ func ReadFile(path string) (linalg.Matrix, error) {
 }
 
 // Read decodes a 2^n x 2^n complex128 unitary from r; name is used in
-// error messages (typically the file name).
+// error messages (typically the file name). It is ReadMax with MaxQubits.
 func Read(name string, r io.Reader) (linalg.Matrix, error) {
+	return ReadMax(name, r, MaxQubits)
+}
+
+// ReadMax is Read for a caller that accepts at most maxQubits qubits
+// (values above MaxQubits or below 1 mean MaxQubits). The cheap checks come
+// first: dtype, shape and width are checked from the header alone, so a
+// matrix too wide for the caller is refused (ErrTooLarge) before its data
+// is read, and unitarity (cubic in the dimension) is checked last.
+func ReadMax(name string, r io.Reader, maxQubits int) (linalg.Matrix, error) {
+	if maxQubits < 1 || maxQubits > MaxQubits {
+		maxQubits = MaxQubits
+	}
 	// The whole file is small (bounded by MaxQubits once the header is
 	// checked), so reading it up front lets us validate the header
 	// before handing it to npyio.
@@ -112,8 +124,8 @@ func Read(name string, r io.Reader) (linalg.Matrix, error) {
 	if rows != cols || rows < 2 || bits.OnesCount(uint(rows)) != 1 {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: shape (%d, %d)", ErrShape, name, rows, cols)
 	}
-	if q := bits.TrailingZeros(uint(rows)); q > MaxQubits {
-		return linalg.Matrix{}, fmt.Errorf("%w: %s: %d qubits (shape (%d, %d)), at most %d supported", ErrTooLarge, name, q, rows, cols, MaxQubits)
+	if q := bits.TrailingZeros(uint(rows)); q > maxQubits {
+		return linalg.Matrix{}, fmt.Errorf("%w: %s: %d qubits (shape (%d, %d)), at most %d supported", ErrTooLarge, name, q, rows, cols, maxQubits)
 	}
 	// Read exactly the payload the shape announces, plus one byte to
 	// detect trailing garbage, then let npyio decode it.

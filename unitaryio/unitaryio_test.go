@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/cmplx"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sbinet/npyio/npy"
@@ -245,4 +247,65 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("accepted a non-unitary matrix")
 		}
 	})
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestReadMaxChecksWidthFirst: a target wider than the caller accepts is
+// refused from its header, before its data is read or its unitarity
+// checked (issue 17: a 10-qubit file took 4.2 s to be refused).
+func TestReadMaxChecksWidthFirst(t *testing.T) {
+	const dim = 1 << 10
+	ident := make([]complex128, dim*dim)
+	for i := range dim {
+		ident[i*dim+i] = 1
+	}
+	file := rawNPY("<c16", false, fmt.Sprintf("(%d, %d)", dim, dim), c128Bytes(ident))
+	headerLen := len(file) - 16*dim*dim
+	for _, max := range []int{1, 4, 9} {
+		cr := &countingReader{r: bytes.NewReader(file)}
+		_, err := ReadMax("wide.npy", cr, max)
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), fmt.Sprintf("10 qubits (shape (1024, 1024)), at most %d supported", max)) {
+			t.Fatalf("max %d: %v", max, err)
+		}
+		if cr.n > headerLen {
+			t.Errorf("max %d: read %d bytes before refusing, the header is %d", max, cr.n, headerLen)
+		}
+	}
+	// A non-unitary matrix too wide for the caller is reported as too
+	// wide (the cheap check), not as not unitary.
+	file2 := rawNPY("<c16", false, "(8, 8)", make([]byte, 16*64))
+	if _, err := ReadMax("zeros.npy", bytes.NewReader(file2), 2); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("zeros, max 2: %v", err)
+	}
+	if _, err := ReadMax("zeros.npy", bytes.NewReader(file2), 3); !errors.Is(err, ErrNotUnitary) {
+		t.Errorf("zeros, max 3: %v", err)
+	}
+	// Within the bound it reads as Read does; out-of-range bounds mean
+	// MaxQubits (a 3-qubit identity: checking a 10-qubit one's unitarity
+	// takes seconds).
+	id8 := make([]complex128, 64)
+	for i := range 8 {
+		id8[i*8+i] = 1
+	}
+	file3 := rawNPY("<c16", false, "(8, 8)", c128Bytes(id8))
+	for _, max := range []int{0, -1, 3, 10, 11} {
+		m, err := ReadMax("ident.npy", bytes.NewReader(file3), max)
+		if err != nil || m.Rows != 8 {
+			t.Fatalf("max %d: %v", max, err)
+		}
+	}
+	if _, err := ReadMax("ident.npy", bytes.NewReader(file3), 2); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("identity, max 2: %v", err)
+	}
 }
