@@ -138,7 +138,7 @@ func NewPlan(r Request) (*Plan, error) {
 		if name == "" {
 			name = "unitary.npy"
 		}
-		u, err := unitaryio.ReadMax(name, bytes.NewReader(r.Unitary), MaxUnitaryQubits)
+		u, err := unitaryio.ReadMax(name, bytes.NewReader(r.Unitary), MaxUnitaryInputQubits)
 		if err != nil {
 			return nil, err
 		}
