@@ -83,6 +83,16 @@ test-jobs: build
 	@if [ "$$(id -u)" != 0 ]; then echo "test-jobs: skipped: the private Slurm needs root" ; \
 	else jobs/testcluster/test-jobs.sh $(BIN) testdata/circuits/bqskit/qft5.qasm; fi
 
+## test-build: the build logic (cgo flag derivation, ELF check, non-root build,
+## OpenMPI in another prefix, MPICH end to end; the last three need root)
+test-build: build
+	scripts/test-build.sh
+
+## test-container: build Dockerfile.hpc from a debootstrap'ed Debian 12 base and
+## run it (needs root; a first run takes several minutes, so not in `make test`)
+test-container:
+	scripts/test-container.sh
+
 ## test: everything CI runs
 test: setup-test check-binaries vet fmt-check build test-build test-unit test-heavy test-python test-jobs
 
