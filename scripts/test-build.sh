@@ -221,7 +221,7 @@ test_mpich() {
 
   local compile="$repo/bin/bqskit-compile"
   if [[ ! -x "$compile" ]]; then bad mpich "$compile missing (make build first)"; return; fi
-  mpiexec.mpich -n 4 "$out/bqskit-mpi" --port 0 --bind 127.0.0.1 --no-auth \
+  mpiexec.mpich -n 4 "$out/bqskit-mpi" --port 0 --bind 127.0.0.1 --token-file "$out/token" \
     --address-file "$out/addr" --pid-file "$out/pid" >"$out/run.log" 2>&1 &
   local mpi=$!
   children+=("$mpi")
@@ -231,7 +231,7 @@ test_mpich() {
     sleep 0.1
   done
   if [[ ! -s "$out/addr" ]]; then bad mpich "mpiexec.mpich -n 4 bqskit-mpi not ready: $(tail -5 "$out/run.log")"; return; fi
-  if ! "$compile" "$circuit" --ip "$(cat "$out/addr")" -O 2 --seed 1 -o "$out/out.qasm" --verify >"$out/compile.log" 2>&1; then
+  if ! "$compile" "$circuit" --ip "$(cat "$out/addr")" --token-file "$out/token" -O 2 --seed 1 -o "$out/out.qasm" --verify >"$out/compile.log" 2>&1; then
     bad mpich "compile through the gateway failed: $(tail -5 "$out/compile.log")"; kill -INT "$(cat "$out/pid")" 2>/dev/null || true; return
   fi
   kill -INT "$(cat "$out/pid")"

@@ -61,7 +61,12 @@ step "base image ready in $((t1 - t0)) s"
 
 log="$cache/build.log"
 step "buildah bud -f Dockerfile.hpc -t $image (log: $log)"
-if ! buildah bud --isolation chroot --network host --pull=never --layers \
+# The host's CA bundle, for the Go module proxy behind a TLS-intercepting proxy.
+ca=()
+if [[ -s /etc/ssl/certs/ca-certificates.crt ]]; then
+  ca=(-v /etc/ssl/certs/ca-certificates.crt:/run/host-ca.crt:ro --build-arg SSL_CERT_FILE=/run/host-ca.crt)
+fi
+if ! buildah bud --isolation chroot --network host --pull=never --layers "${ca[@]+"${ca[@]}"}" \
   -f "$repo/Dockerfile.hpc" -t "$image" "$repo" >"$log" 2>&1; then
   tail -20 "$log" >&2
   cannot "buildah bud failed (above)"
@@ -95,12 +100,12 @@ run bash -c '
 set -euo pipefail
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cd /work
-mpirun -n 2 --oversubscribe --bind-to none bqskit-mpi --port 0 --bind 127.0.0.1 --no-auth \
+mpirun -n 2 --oversubscribe --bind-to none bqskit-mpi --port 0 --bind 127.0.0.1 --token-file token \
   --address-file addr --pid-file pid >mpi.log 2>&1 &
 mpi=$!
 for _ in $(seq 1 600); do [[ -s addr ]] && break; kill -0 $mpi 2>/dev/null || break; sleep 0.1; done
 [[ -s addr ]] || { echo "bqskit-mpi not ready:"; cat mpi.log; exit 1; }
-bqskit-compile qft5.qasm --ip "$(cat addr)" -O 2 --seed 1 -o mpi.qasm --verify >/dev/null
+bqskit-compile qft5.qasm --ip "$(cat addr)" --token-file token -O 2 --seed 1 -o mpi.qasm --verify >/dev/null
 kill -INT "$(cat pid)"
 rc=0; wait $mpi || rc=$?
 [[ $rc == 0 ]] || { echo "mpirun exited $rc after SIGINT to rank 0:"; tail -5 mpi.log; exit 1; }
