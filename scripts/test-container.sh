@@ -11,11 +11,13 @@
 #     (--verify), and mpirun -n 2 bqskit-mpi: start, compile through the
 #     gateway, SIGINT to rank 0, exit 0.
 #
-# Containers run with `buildah run --isolation chroot`: in this sandbox (a
-# Firecracker VM with a hybrid cgroup v1/v2 tree and no CAP_SYS_RESOURCE)
-# the OCI runtime crun cannot start one (`podman run` fails on setrlimit and
-# on the hybrid cgroups); the script tries `podman run` first and prints its
-# error when it falls back. The image stays (buildah --layers reuses its layers
+# Containers run with `buildah run --isolation chroot` (no OCI runtime): in
+# the sandbox this was written in (a Firecracker VM, cgroup v1 with a cgroup2
+# "unified" mount) crun cannot start one: `podman run` fails with "crun:
+# setrlimit `RLIMIT_NOFILE`: Operation not permitted", with --ulimit for
+# nofile and nproc on "setrlimit `RLIMIT_NPROC`", and with lower limits (also
+# with --cgroups=disabled) on "cgroups in hybrid mode not supported". The
+# script tries `podman run` first and prints its error when it falls back. The image stays (buildah --layers reuses its layers
 # on the next run); remove it with `podman rmi localhost/bqskit-mpi:hpc`.
 set -euo pipefail
 
@@ -105,11 +107,12 @@ mpirun -n 2 --oversubscribe --bind-to none bqskit-mpi --port 0 --bind 127.0.0.1 
 mpi=$!
 for _ in $(seq 1 600); do [[ -s addr ]] && break; kill -0 $mpi 2>/dev/null || break; sleep 0.1; done
 [[ -s addr ]] || { echo "bqskit-mpi not ready:"; cat mpi.log; exit 1; }
-bqskit-compile qft5.qasm --ip "$(cat addr)" --token-file token -O 2 --seed 1 -o mpi.qasm --verify >/dev/null
+a="$(cat addr)"
+bqskit-compile qft5.qasm --ip "$a" --token-file token -O 2 --seed 1 -o mpi.qasm --verify >/dev/null
 kill -INT "$(cat pid)"
 rc=0; wait $mpi || rc=$?
 [[ $rc == 0 ]] || { echo "mpirun exited $rc after SIGINT to rank 0:"; tail -5 mpi.log; exit 1; }
-echo "mpirun -n 2 bqskit-mpi: compiled through $(cat addr), SIGINT exit 0; $(bqskit-compile --info mpi.qasm)"
+echo "mpirun -n 2 bqskit-mpi: compiled through the gateway at $a, SIGINT exit 0; $(bqskit-compile --info mpi.qasm)"
 ' || cannot "mpirun -n 2 bqskit-mpi in the image failed (above)"
 t3=$(date +%s)
 step "PASS: base $((t1 - t0)) s, image build $((t2 - t1)) s, runs $((t3 - t2)) s, total $((t3 - t0)) s"
