@@ -4,8 +4,19 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := $(CURDIR)/bin
-APT_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev pkg-config \
-                slurm-wlm munge slurm-wlm-torque python3-pip python3-venv
+# Debian packages, installed by `make setup` only when the build probe
+# (scripts/setup.sh) cannot compile and link against MPI, CBLAS and LAPACKE.
+# `make build` and `make demo` need only BUILD_PACKAGES; `make test` also
+# installs TEST_PACKAGES (Slurm and munge for the job tests, Python venv).
+BUILD_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev pkg-config gcc libc6-dev
+TEST_PACKAGES := slurm-wlm munge slurm-wlm-torque python3-pip python3-venv
+export BUILD_PACKAGES TEST_PACKAGES
+# Every go command runs with the cgo flags of the site's MPI and BLAS/LAPACKE
+# (MPICC, MPI_CFLAGS/MPI_LDFLAGS, BLAS_PKG, BLAS_CFLAGS/BLAS_LDFLAGS; see
+# scripts/cgo-flags.sh and README "Building"). GOENV prefixes a recipe line;
+# GOTAGS adds the build tags it chose (siteblas when BLAS flags are known).
+GOENV = eval "$$($(CURDIR)/scripts/cgo-flags.sh)" &&
+GOTAGS = -tags "$$BQSKIT_GO_TAGS"
 FUZZTIME ?= 60s
 # Heavy acceptance tests (whole-circuit compiles) run without -race; they are
 # selected with the `heavy` build tag.
@@ -16,43 +27,44 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export OMPI_MCA_mpi_yield_when_idle := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: all setup build test test-unit test-heavy test-slow test-python test-jobs vet fmt-check fuzz \
+.PHONY: all setup setup-test flags check-binaries test-build test-build-mpich test-container build test test-unit test-heavy test-slow test-python test-jobs vet fmt-check fuzz \
         bench bench-runtime demo clean
 
 all: build
 
-## setup: install the Debian packages the project needs, only when missing.
+## setup: probe for MPI, CBLAS and LAPACKE; install Debian packages only if missing
 setup:
-	@missing=""; for p in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -z "$$missing" ]; then echo "setup: all system packages present"; exit 0; fi; \
-	echo "setup: installing:$$missing"; \
-	if ! command -v apt-get >/dev/null; then echo "setup: apt-get not found; install these packages by hand:$$missing" >&2; exit 1; fi; \
-	if [ "$$(id -u)" != 0 ]; then \
-	  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
-	  else echo "setup: need root to install:$$missing (run 'sudo make setup' or install them by hand)" >&2; exit 1; fi; \
-	fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
-	  || { echo "setup: apt-get install failed for:$$missing" >&2; exit 1; }
+	@scripts/setup.sh build
+
+## setup-test: setup, plus the packages only the tests need (Slurm, munge, venv)
+setup-test:
+	@scripts/setup.sh test
+
+## flags: the cgo flags and tags a build uses, and where they came from
+flags:
+	@scripts/cgo-flags.sh --explain
 
 ## build: every command into ./bin
 build: setup
 	@mkdir -p $(BIN)
-	$(GO) build -buildvcs=auto -o $(BIN)/ ./cmd/...
+	$(GOENV) $(GO) build -buildvcs=auto $(GOTAGS) -o $(BIN)/ ./cmd/...
+
+## check-binaries: no tracked file is an ELF binary (a committed `go build` output)
+check-binaries:
+	@scripts/check-no-binaries.sh
 
 vet:
-	$(GO) vet ./...
+	$(GOENV) $(GO) vet $(GOTAGS) ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 test-unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GOENV) $(GO) test $(GOTAGS) -race -count=1 -timeout 20m ./...
 
 test-heavy: build
-	$(GO) test -tags heavy -count=1 -timeout $(HEAVY_TIMEOUT) -run 'Heavy' ./...
+	$(GOENV) $(GO) test -tags "heavy,$$BQSKIT_GO_TAGS" -count=1 -timeout $(HEAVY_TIMEOUT) -run 'Heavy' ./...
 
 test-python: build
 	@if [ -d python ]; then \
@@ -64,32 +76,42 @@ test-python: build
 
 ## test-slow: long acceptance runs kept out of CI (10 random 3-qubit syntheses)
 test-slow: build
-	$(GO) test -tags slow -count=1 -timeout 120m -run 'Slow' -v ./...
+	$(GOENV) $(GO) test -tags "slow,$$BQSKIT_GO_TAGS" -count=1 -timeout 120m -run 'Slow' -v ./...
 
 ## test-jobs: the Slurm and PBS templates on a private single-node Slurm (needs root)
 test-jobs: build
 	@if [ "$$(id -u)" != 0 ]; then echo "test-jobs: skipped: the private Slurm needs root" ; \
 	else jobs/testcluster/test-jobs.sh $(BIN) testdata/circuits/bqskit/qft5.qasm; fi
 
+## test-build: the build logic (cgo flag derivation, ELF check, non-root build,
+## OpenMPI in another prefix, MPICH end to end; the last three need root)
+test-build: build
+	scripts/test-build.sh
+
+## test-container: build Dockerfile.hpc from a debootstrap'ed Debian 12 base and
+## run it (needs root; a first run takes several minutes, so not in `make test`)
+test-container:
+	scripts/test-container.sh
+
 ## test: everything CI runs
-test: setup vet fmt-check build test-unit test-heavy test-python test-jobs
+test: setup-test check-binaries vet fmt-check build test-build test-unit test-heavy test-python test-jobs
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz: setup
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	@set -e; $(GOENV) for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test $(GOTAGS) -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz: $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    $(GO) test $(GOTAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
 
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem ./linalg/ ./circuit/ ./hierarchy/ ./instantiate/
+	$(GOENV) $(GO) test $(GOTAGS) -run '^$$' -bench . -benchmem ./linalg/ ./circuit/ ./hierarchy/ ./instantiate/
 
 ## bench-runtime: runtime figures, one JSON object per line (embedded, then MPI with 4 ranks)
 bench-runtime: build
-	$(GO) run ./bench/runtime --mode embedded
-	$(GO) run ./bench/runtime --mode mpi
+	$(GOENV) $(GO) run $(GOTAGS) ./bench/runtime --mode embedded
+	$(GOENV) $(GO) run $(GOTAGS) ./bench/runtime --mode mpi
 
 demo: build
 	./scripts/demo.sh
