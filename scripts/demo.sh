@@ -75,7 +75,8 @@ head -n 12 "$work/qft5_out.qasm"
 echo "..."
 
 # The same circuit through the MPI runtime: every rank starts at once, rank 0
-# opens the gateway and writes its address once every rank is ready.
+# opens the gateway and writes its address once every rank is ready. Rank 0
+# creates a fresh token in $work/token (mode 0600); the client presents it.
 if ! command -v mpirun >/dev/null; then
   echo "demo: mpirun not found; skipping the MPI part (make setup installs OpenMPI)"
   exit 0
@@ -83,7 +84,7 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
 echo "demo: starting mpirun -n 4 bqskit-mpi (1 server, 3 workers)"
 mpirun -n 4 --oversubscribe --bind-to none "$root/bin/bqskit-mpi" --port 0 --bind 127.0.0.1 \
-  --no-auth --address-file "$work/mpi.addr" --pid-file "$work/mpi.pid" >"$work/mpi.log" 2>&1 &
+  --token-file "$work/token" --address-file "$work/mpi.addr" --pid-file "$work/mpi.pid" >"$work/mpi.log" 2>&1 &
 mpi_pid=$!
 for _ in $(seq 1 300); do
   [[ -s "$work/mpi.addr" ]] && break
@@ -93,7 +94,7 @@ done
 [[ -s "$work/mpi.addr" ]] || { echo "demo: bqskit-mpi not ready after 30 s" >&2; cat "$work/mpi.log" >&2; exit 1; }
 grep -h "tree:" "$work/mpi.log" | sed 's/^/demo: /' || true
 echo "demo: compiling at optimization level 3 through the gateway at $(cat "$work/mpi.addr")"
-"$bin" "$work/qft5.qasm" --ip "$(cat "$work/mpi.addr")" -o "$work/qft5_mpi.qasm" -O 3 --seed 7 \
+"$bin" "$work/qft5.qasm" --ip "$(cat "$work/mpi.addr")" --token-file "$work/token" -o "$work/qft5_mpi.qasm" -O 3 --seed 7 \
   --json "$work/stats_mpi.json" --verify
 report "$work/stats_mpi.json"
 start=$(date +%s%N)
