@@ -154,6 +154,11 @@ func (l *routerLoop) run(ctx context.Context, stop <-chan struct{}) error {
 				l.lw.lost = nil
 				continue
 			}
+			// Packets the peer sent before its link went are already
+			// queued on recv (a Shutdown, say): handle them first.
+			if !l.drainRecv(recv) {
+				return ErrTransportClosed
+			}
 			l.peerLost(id, "connection lost")
 			if l.lostErr != nil && exitErr == nil {
 				exitErr = l.lostErr
@@ -214,9 +219,28 @@ func (l *routerLoop) run(ctx context.Context, stop <-chan struct{}) error {
 	}
 }
 
+// drainRecv handles the packets already received; false when recv closed.
+func (l *routerLoop) drainRecv(recv <-chan transport.Packet) bool {
+	for {
+		select {
+		case p, ok := <-recv:
+			if !ok {
+				return false
+			}
+			l.packet(p)
+		default:
+			return true
+		}
+	}
+}
+
 // peerLost handles the loss of peer id: a child's tasks move to its
-// siblings; a lost parent shuts this subtree down.
+// siblings; a lost parent shuts this subtree down. Losses during a
+// shutdown are expected (nodes close their links) and ignored.
 func (l *routerLoop) peerLost(id transport.PeerID, reason string) {
+	if l.r.ShuttingDown() {
+		return
+	}
 	switch {
 	case !l.r.root && id == l.r.parent:
 		if !l.r.ShuttingDown() {
@@ -325,6 +349,9 @@ func (d *workerDriver) run(ctx context.Context) error {
 				lw.lost = nil
 				break
 			}
+			// Handle what the parent sent before its link went first (a
+			// Shutdown, say).
+			d.drain(&recv, &exitErr)
 			if id == d.sm.parent && !d.sm.ShuttingDown() {
 				d.log.Error("parent lost: stopping this worker's tasks", zap.Int32("parent", int32(id)))
 				d.sm.Shutdown()
