@@ -23,6 +23,9 @@ func heartbeatFor(cfg transport.Heartbeat, tr transport.Transport) transport.Hea
 	if cfg.Enabled() {
 		return cfg
 	}
+	if cfg.Interval < 0 {
+		return transport.Heartbeat{} // explicitly off
+	}
 	if a, ok := tr.(transport.HeartbeatAdvisor); ok {
 		if hb := a.NodeHeartbeat(); hb.Enabled() {
 			return hb

@@ -31,7 +31,7 @@ type NodeConfig struct {
 	// report at least every Interval and treat a child silent for Deadline
 	// as lost. Zero: the transport's advice (transport.HeartbeatAdvisor,
 	// e.g. MPI), else none (transports that report losses themselves, such
-	// as TCP, need none).
+	// as TCP, need none). A negative Interval turns the checks off.
 	Heartbeat transport.Heartbeat
 }
 

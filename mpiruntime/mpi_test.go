@@ -53,6 +53,10 @@ func runScenario(name string) {
 		err = scenarioTree()
 	case "pingpong":
 		err = scenarioPingPong()
+	case "stall":
+		err = scenarioStall()
+	case "idle":
+		err = scenarioIdle()
 	default:
 		err = fmt.Errorf("unknown scenario %q", name)
 	}
