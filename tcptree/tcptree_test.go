@@ -13,9 +13,9 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/tcptree"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 	"github.com/bqskit-mpi/bqskit-mpi/transport/tcp"
-	"github.com/bqskit-mpi/bqskit-mpi/tcptree"
 )
 
 var opts = tcp.Options{Token: []byte("tree test token")}
