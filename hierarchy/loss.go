@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 )
 
@@ -150,4 +152,10 @@ func (r *Router) childIDs() []transport.PeerID {
 		ids[i] = c.id
 	}
 	return ids
+}
+
+// reportUp sends a loss summary towards the server: a Log message with no
+// task (Root 0), which managers forward and the server logs itself.
+func (r *Router) reportUp(text string) {
+	r.out.add(r.parent, Message{Kind: KindLog, Level: int8(zapcore.WarnLevel), Data: []byte(text)})
 }

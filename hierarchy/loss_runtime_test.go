@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
@@ -81,7 +83,7 @@ func lossRegistry() *hierarchy.Registry {
 	return reg
 }
 
-func startFaulty(t *testing.T, tree *hierarchy.Tree, hb transport.Heartbeat) *faultyRuntime {
+func startFaulty(t *testing.T, tree *hierarchy.Tree, hb transport.Heartbeat, log *zap.Logger) *faultyRuntime {
 	t.Helper()
 	reg := lossRegistry()
 	fr := &faultyRuntime{eps: map[transport.PeerID]*faultyEP{}, net: transport.NewMemNetwork(tree.IDs()...),
@@ -97,14 +99,14 @@ func startFaulty(t *testing.T, tree *hierarchy.Tree, hb transport.Heartbeat) *fa
 		go func() {
 			defer fr.wg.Done()
 			err := hierarchy.RunNode(context.Background(), hierarchy.NodeConfig{ID: id, Tree: tree, Transport: fr.eps[id],
-				Registry: reg, Heartbeat: hb})
+				Registry: reg, Heartbeat: hb, Logger: log})
 			fr.mu.Lock()
 			fr.errs[id] = err
 			fr.mu.Unlock()
 		}()
 	}
 	srv, err := hierarchy.NewServer(context.Background(), hierarchy.ServerConfig{Tree: tree, Transport: fr.eps[0],
-		Registry: reg, Heartbeat: hb})
+		Registry: reg, Heartbeat: hb, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,8 @@ func TestStalledWorkerRoutedAround(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr := startFaulty(t, tree, transport.Heartbeat{Interval: 20 * time.Millisecond, Deadline: 300 * time.Millisecond})
+	core, logs := observer.New(zap.InfoLevel)
+	fr := startFaulty(t, tree, transport.Heartbeat{Interval: 20 * time.Millisecond, Deadline: 300 * time.Millisecond}, zap.New(core))
 	ses := fr.srv.OpenSession()
 	const n = 60
 	id, err := fr.srv.Submit(ses, "sumsq", enc(n), zapcore.InfoLevel)
@@ -157,6 +160,15 @@ func TestStalledWorkerRoutedAround(t *testing.T) {
 			t.Errorf("node %d: %v", id, err)
 		}
 	}
+	// The manager logged the loss, and the server logged its report.
+	lost := logs.FilterMessageSnippet("child lost").FilterField(zap.Int32("child", 3)).All()
+	if len(lost) != 1 || !strings.Contains(lost[0].ContextMap()["reason"].(string), "no message for more than") {
+		t.Errorf("manager's loss log: %+v", lost)
+	}
+	if reps := logs.FilterMessage("loss below the server").All(); len(reps) != 1 ||
+		!strings.Contains(reps[0].ContextMap()["report"].(string), "node 1 lost child 3") {
+		t.Errorf("server's loss log: %+v", reps)
+	}
 }
 
 // Losses reported by the transport: a killed worker's tasks move to the
@@ -168,7 +180,7 @@ func TestReportedLosses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr := startFaulty(t, tree, transport.Heartbeat{})
+	fr := startFaulty(t, tree, transport.Heartbeat{}, nil)
 	ses := fr.srv.OpenSession()
 	const n = 40
 	id, err := fr.srv.Submit(ses, "sumsq", enc(n), zapcore.InfoLevel)

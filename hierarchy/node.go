@@ -197,10 +197,6 @@ func (l *routerLoop) run(ctx context.Context, stop <-chan struct{}) error {
 				break drain
 			}
 		}
-		out, ev := l.r.Ready()
-		if len(ev) > 0 && l.onEvents != nil {
-			l.onEvents(ev)
-		}
 		for _, rep := range l.r.TakeLosses() {
 			reason, ok := l.reasons[rep.Child]
 			if !ok {
@@ -208,6 +204,15 @@ func (l *routerLoop) run(ctx context.Context, stop <-chan struct{}) error {
 			}
 			l.lw.forget(rep.Child)
 			logLoss(l.log, rep, reason, l.r.root)
+			if !l.r.root {
+				// The server logs every loss in the tree, not just its own.
+				l.r.reportUp(fmt.Sprintf("node %d lost child %d (%s): %d tasks run again elsewhere, %d cancelled, %d children left",
+					self, rep.Child, reason, len(rep.Requeued), len(rep.Cancelled), rep.LiveChildren))
+			}
+		}
+		out, ev := l.r.Ready()
+		if len(ev) > 0 && l.onEvents != nil {
+			l.onEvents(ev)
 		}
 		if err := sendBatches(l.tr, out, l.log); err != nil {
 			return fmt.Errorf("hierarchy: node %d: %w", self, err)

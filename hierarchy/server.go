@@ -354,6 +354,11 @@ func (s *Server) events(ms []Message) {
 				rec.status = StatusRunning
 			}
 		case KindLog, KindProgress:
+			if m.Kind == KindLog && m.Root == 0 {
+				// A node's report of a loss in its subtree (no task).
+				s.log.Warn("loss below the server", zap.String("report", string(m.Data)))
+				continue
+			}
 			rec, ok := s.tasks[m.Root]
 			if !ok || rec.status.Final() {
 				continue
