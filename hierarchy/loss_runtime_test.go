@@ -11,8 +11,8 @@ import (
 
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
