@@ -57,6 +57,8 @@ func runScenario(name string) {
 		err = scenarioStall()
 	case "idle":
 		err = scenarioIdle()
+	case "stoppedpeer":
+		err = scenarioStoppedPeer()
 	default:
 		err = fmt.Errorf("unknown scenario %q", name)
 	}

@@ -66,6 +66,9 @@ func scenarioStall() error {
 	}
 	dir := os.Getenv("TEST_DIR")
 	hb := transport.Heartbeat{Interval: 100 * time.Millisecond, Deadline: time.Second}
+	if os.Getenv("TEST_HB") == "advice" {
+		hb = transport.Heartbeat{}
+	}
 	tree, err := r.Plan().Tree()
 	if err != nil {
 		return err
@@ -144,7 +147,7 @@ func scenarioStall() error {
 // the compile completes with the right result, and the job ends cleanly
 // once the rank resumes.
 func TestMPIStalledWorker(t *testing.T) {
-	out := runMPI(t, 4, "stall", "TEST_DIR="+t.TempDir())
+	out := runMPI(t, 4, "stall", "TEST_DIR="+t.TempDir(), "TEST_HB="+os.Getenv("TEST_HB"))
 	m := regexp.MustCompile(`RESULT rank=0 compile=([\d.]+)s`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("rank 0 did not finish:\n%s", out)
