@@ -367,6 +367,7 @@ func (t *Transport) pollIn(max int) bool {
 
 func (t *Transport) receive(c, src, tag, n int) {
 	from := t.members[c][src]
+	t.heard(from)
 	key := route{comm: c, rank: src}
 	switch tag {
 	case tagMsg:
