@@ -48,10 +48,28 @@
 // seen). A node places work from its parent in its subtree (idle children
 // first, else the least queued); work from a child stays in the subtree
 // while some child is idle and goes up otherwise (unless no slots exist
-// outside the subtree). Workers start the newest queued task first and
-// give resumed waiters priority. Results retrace the placement path;
+// outside the subtree). Workers give resumed waiters priority, then start
+// a queued task of the oldest root task (clients are served in submission
+// order), the newest of that root's tasks first (depth-first inside one
+// compilation). Results retrace the placement path;
 // cancellations follow it forwards, so they reach only the nodes holding
 // the task, and a finished or cancelled task's unfinished subtasks are
 // cancelled. Placement records are removed when the result passes, so
 // bookkeeping is bounded by the tasks in flight.
+//
+// # Lost nodes
+//
+// A node loop learns that a peer is lost from its transport
+// (transport.LossReporter: a closed connection, a missed transport
+// heartbeat) or from its own deadline: when the transport advises it
+// (transport.HeartbeatAdvisor, the MPI transport) or NodeConfig.Heartbeat
+// asks for it, every node sends its parent a Load report at least every
+// Interval, and a parent treats a child from which nothing arrived for
+// Deadline as lost. A lost child's tasks are placed on its siblings, the
+// subtasks its subtree was waiting for are cancelled, and the child is
+// told to shut down and ignored from then on (never re-admitted); see
+// Router.ChildLost. A node whose parent is lost shuts its subtree down and
+// RunNode returns ErrParentLost. When no worker is left, tasks fail with
+// ErrNoWorkers instead of waiting. Each router logs what it lost, re-ran
+// and cancelled.
 package hierarchy

@@ -27,6 +27,12 @@ type NodeConfig struct {
 	Registry *Registry
 	// Logger receives the node's own logs (nil: no logging).
 	Logger *zap.Logger
+	// Heartbeat, when enabled, makes the node send its parent a Load
+	// report at least every Interval and treat a child silent for Deadline
+	// as lost. Zero: the transport's advice (transport.HeartbeatAdvisor,
+	// e.g. MPI), else none (transports that report losses themselves, such
+	// as TCP, need none). A negative Interval turns the checks off.
+	Heartbeat transport.Heartbeat
 }
 
 // ErrTransportClosed is returned by a node loop whose transport closed its
@@ -75,11 +81,13 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	cfg.Registry.freeze()
 	role := cfg.Tree.Role(cfg.ID)
 	log := nodeLogger(cfg.Logger, cfg.ID, role)
+	hb := heartbeatFor(cfg.Heartbeat, cfg.Transport)
 	if role == RoleManager {
-		l := &routerLoop{r: NewRouter(cfg.Tree, cfg.ID), tr: cfg.Transport, log: log}
+		l := &routerLoop{r: NewRouter(cfg.Tree, cfg.ID), tr: cfg.Transport, log: log, hb: hb}
 		return l.run(ctx, nil)
 	}
 	d := newWorkerDriver(cfg, log)
+	d.hb = hb
 	return d.run(ctx)
 }
 
@@ -117,9 +125,15 @@ type routerLoop struct {
 	// submissions, client cancellations), and the sink for client events.
 	local    <-chan Message
 	onEvents func([]Message)
+	// Liveness (see lossWatch).
+	hb      transport.Heartbeat
+	lw      *lossWatch
+	reasons map[transport.PeerID]string
+	lostErr error
 }
 
 func (l *routerLoop) packet(p transport.Packet) {
+	l.lw.heard(p.From)
 	l.msgs = decodePacket(&l.dec, l.msgs, p, l.log)
 	for i := range l.msgs {
 		l.r.Step(p.From, &l.msgs[i])
@@ -131,8 +145,31 @@ func (l *routerLoop) run(ctx context.Context, stop <-chan struct{}) error {
 	recv := l.tr.Recv()
 	self := l.tr.Self()
 	var exitErr error
+	l.lw = newLossWatch(l.tr, l.hb, l.r.childIDs())
+	defer l.lw.stop()
 	for {
 		select {
+		case id, ok := <-l.lw.lost:
+			if !ok {
+				l.lw.lost = nil
+				continue
+			}
+			// Packets the peer sent before its link went are already
+			// queued on recv (a Shutdown, say): handle them first.
+			if !l.drainRecv(recv) {
+				return ErrTransportClosed
+			}
+			l.peerLost(id, "connection lost")
+			if l.lostErr != nil && exitErr == nil {
+				exitErr = l.lostErr
+			}
+		case now := <-l.lw.tick:
+			l.r.Heartbeat()
+			if l.lw.wd != nil {
+				for _, id := range l.lw.wd.check(now) {
+					l.peerLost(id, fmt.Sprintf("no message for more than %v", l.hb.Deadline))
+				}
+			}
 		case p, ok := <-recv:
 			if !ok {
 				return ErrTransportClosed
@@ -160,6 +197,19 @@ func (l *routerLoop) run(ctx context.Context, stop <-chan struct{}) error {
 				break drain
 			}
 		}
+		for _, rep := range l.r.TakeLosses() {
+			reason, ok := l.reasons[rep.Child]
+			if !ok {
+				reason = "its subtree has no worker left"
+			}
+			l.lw.forget(rep.Child)
+			logLoss(l.log, rep, reason, l.r.root)
+			if !l.r.root {
+				// The server logs every loss in the tree, not just its own.
+				l.r.reportUp(fmt.Sprintf("node %d lost child %d (%s): %d tasks run again elsewhere, %d cancelled, %d children left",
+					self, rep.Child, reason, len(rep.Requeued), len(rep.Cancelled), rep.LiveChildren))
+			}
+		}
 		out, ev := l.r.Ready()
 		if len(ev) > 0 && l.onEvents != nil {
 			l.onEvents(ev)
@@ -171,6 +221,46 @@ func (l *routerLoop) run(ctx context.Context, stop <-chan struct{}) error {
 			l.log.Debug("node stopped", zap.Int("in_flight", l.r.InFlight()))
 			return exitErr
 		}
+	}
+}
+
+// drainRecv handles the packets already received; false when recv closed.
+func (l *routerLoop) drainRecv(recv <-chan transport.Packet) bool {
+	for {
+		select {
+		case p, ok := <-recv:
+			if !ok {
+				return false
+			}
+			l.packet(p)
+		default:
+			return true
+		}
+	}
+}
+
+// peerLost handles the loss of peer id: a child's tasks move to its
+// siblings; a lost parent shuts this subtree down. Losses during a
+// shutdown are expected (nodes close their links) and ignored.
+func (l *routerLoop) peerLost(id transport.PeerID, reason string) {
+	if l.r.ShuttingDown() {
+		return
+	}
+	switch {
+	case !l.r.root && id == l.r.parent:
+		if !l.r.ShuttingDown() {
+			l.log.Error("parent lost: shutting this subtree down", zap.Int32("parent", int32(id)), zap.String("reason", reason))
+			l.r.Shutdown()
+			l.lostErr = fmt.Errorf("%w: node %d: %s", ErrParentLost, id, reason)
+		}
+	default:
+		if l.reasons == nil {
+			l.reasons = map[transport.PeerID]string{}
+		}
+		if _, seen := l.reasons[id]; !seen {
+			l.reasons[id] = reason
+		}
+		l.r.ChildLost(id)
 	}
 }
 
@@ -208,6 +298,7 @@ type workerDriver struct {
 	wg     sync.WaitGroup
 	dec    Decoder
 	msgs   []Message
+	hb     transport.Heartbeat
 }
 
 func newWorkerDriver(cfg NodeConfig, log *zap.Logger) *workerDriver {
@@ -254,8 +345,25 @@ func (d *workerDriver) run(ctx context.Context) error {
 	recv := d.tr.Recv()
 	var exitErr error
 	ctxDone := ctx.Done()
+	lw := newLossWatch(d.tr, d.hb, nil)
+	defer lw.stop()
 	for {
 		select {
+		case id, ok := <-lw.lost:
+			if !ok {
+				lw.lost = nil
+				break
+			}
+			// Handle what the parent sent before its link went first (a
+			// Shutdown, say).
+			d.drain(&recv, &exitErr)
+			if id == d.sm.parent && !d.sm.ShuttingDown() {
+				d.log.Error("parent lost: stopping this worker's tasks", zap.Int32("parent", int32(id)))
+				d.sm.Shutdown()
+				exitErr = fmt.Errorf("%w: node %d: connection lost", ErrParentLost, id)
+			}
+		case <-lw.tick:
+			d.sm.Heartbeat()
 		case p, ok := <-recv:
 			if !ok {
 				// The parent is unreachable: stop our tasks, then report.

@@ -58,13 +58,20 @@ func (o *outbox) take() []Outgoing {
 // route records one hop of a task's placement path through a node: the
 // task came from peer from and was passed to peer to. Results travel the
 // path backwards (matched by to), cancellations forwards (matched by from).
-type route struct{ from, to transport.PeerID }
+//
+// Down records also keep the submission (msg), so that the task can be
+// placed again when the child it went to is lost (see ChildLost).
+type route struct {
+	from, to transport.PeerID
+	msg      Message
+}
 
 type childLoad struct {
 	id     transport.PeerID
 	idle   int
 	queued int
 	sent   uint64 // submissions sent to the child
+	lost   bool   // gone for good (ChildLost): never placed on, messages dropped
 }
 
 // Router is the scheduling state machine of the server and of managers.
@@ -96,6 +103,8 @@ type Router struct {
 	events       []Message
 	shutdown     bool
 	dropped      uint64
+	live         int          // children not lost
+	losses       []LossReport // since the last TakeLosses
 }
 
 // NewRouter builds the state machine of server or manager id of tree.
@@ -112,6 +121,7 @@ func NewRouter(tree *Tree, id transport.PeerID) *Router {
 		outside: tree.TotalSlots() - tree.SubtreeSlots(id),
 		down:    map[TaskID]route{},
 		up:      map[TaskID]route{},
+		live:    len(n.Children),
 	}
 	for i, c := range n.Children {
 		r.children = append(r.children, childLoad{id: c, idle: tree.SubtreeSlots(c)})
@@ -123,6 +133,10 @@ func NewRouter(tree *Tree, id transport.PeerID) *Router {
 // Step processes one message from peer from. The server passes its own id
 // as from for root submissions and client cancellations.
 func (r *Router) Step(from transport.PeerID, m *Message) {
+	if i, ok := r.cidx[from]; ok && r.children[i].lost {
+		r.dropped++ // a lost child stays lost (it was told to shut down)
+		return
+	}
 	switch m.Kind {
 	case KindSubmit:
 		r.submit(from, m)
@@ -138,6 +152,11 @@ func (r *Router) Step(from transport.PeerID, m *Message) {
 		}
 	case KindLoad:
 		if i, ok := r.cidx[from]; ok {
+			if m.A < 0 {
+				// The child's subtree has no compute slot left.
+				r.ChildLost(from)
+				return
+			}
 			c := &r.children[i]
 			inflight := 0
 			if c.sent > m.Seq {
@@ -156,7 +175,9 @@ func (r *Router) Step(from transport.PeerID, m *Message) {
 		if !r.shutdown {
 			r.shutdown = true
 			for _, c := range r.children {
-				r.out.add(c.id, Message{Kind: KindShutdown})
+				if !c.lost {
+					r.out.add(c.id, Message{Kind: KindShutdown})
+				}
 			}
 		}
 	}
@@ -187,13 +208,17 @@ func (r *Router) place(from transport.PeerID, m *Message) {
 	i := r.pickIdle()
 	if i < 0 {
 		i = r.pickLeastQueued()
+		if i < 0 {
+			r.unplaceable(from, m)
+			return
+		}
 		r.children[i].queued++
 	} else {
 		r.children[i].idle--
 	}
 	c := &r.children[i]
 	c.sent++
-	r.down[m.Task] = route{from: from, to: c.id}
+	r.down[m.Task] = route{from: from, to: c.id, msg: *m}
 	r.out.add(c.id, *m)
 }
 
@@ -214,11 +239,16 @@ func (r *Router) pickLeastQueued() int {
 	best := -1
 	for k := 0; k < n; k++ {
 		i := (r.rr + k) % n
+		if r.children[i].lost {
+			continue
+		}
 		if best < 0 || r.children[i].queued < r.children[best].queued {
 			best = i
 		}
 	}
-	r.rr = (best + 1) % n
+	if best >= 0 {
+		r.rr = (best + 1) % n
+	}
 	return best
 }
 
@@ -262,6 +292,9 @@ func (r *Router) Ready() ([]Outgoing, []Message) {
 		for i := range r.children {
 			idle += r.children[i].idle
 			queued += r.children[i].queued
+		}
+		if r.live == 0 {
+			idle = -1 // no compute slot left below: the parent drops us
 		}
 		if !r.reported || idle != r.lastIdle || queued != r.lastQueued || r.recvSeq != r.lastSeq {
 			r.reported = true

@@ -28,6 +28,9 @@ type ServerConfig struct {
 	// stay available (default 10000); the oldest finished are forgotten
 	// first. Closing a session forgets its tasks at once.
 	MaxRetained int
+	// Heartbeat: see NodeConfig.Heartbeat (the server only watches its
+	// children).
+	Heartbeat transport.Heartbeat
 	// MaxEvents bounds the log/progress events kept per root task for
 	// subscribers (default 10000); beyond it the oldest are dropped and the
 	// next event read reports how many (Event.Dropped).
@@ -140,7 +143,8 @@ func NewServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		tasks:    map[TaskID]*rootRec{},
 		sessions: map[SessionID]*session{},
 	}
-	l := &routerLoop{r: NewRouter(cfg.Tree, ServerID), tr: cfg.Transport, log: s.log, local: s.local, onEvents: s.events}
+	l := &routerLoop{r: NewRouter(cfg.Tree, ServerID), tr: cfg.Transport, log: s.log, local: s.local, onEvents: s.events,
+		hb: heartbeatFor(cfg.Heartbeat, cfg.Transport)}
 	go func() {
 		err := l.run(ctx, s.stop)
 		s.failAll()
@@ -350,6 +354,11 @@ func (s *Server) events(ms []Message) {
 				rec.status = StatusRunning
 			}
 		case KindLog, KindProgress:
+			if m.Kind == KindLog && m.Root == 0 {
+				// A node's report of a loss in its subtree (no task).
+				s.log.Warn("loss below the server", zap.String("report", string(m.Data)))
+				continue
+			}
 			rec, ok := s.tasks[m.Root]
 			if !ok || rec.status.Final() {
 				continue

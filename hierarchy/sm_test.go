@@ -18,6 +18,8 @@ type simNet struct {
 	// server-side events and worker actions seen
 	events  []Message
 	actions map[transport.PeerID][]Action
+	// dead nodes receive nothing (a killed process)
+	dead map[transport.PeerID]bool
 }
 
 type envelope struct {
@@ -76,6 +78,9 @@ func (s *simNet) run() {
 		}
 		e := s.queue[0]
 		s.queue = s.queue[1:]
+		if s.dead[e.to] {
+			continue
+		}
 		if r, ok := s.routers[e.to]; ok {
 			r.Step(e.from, &e.m)
 		} else {

@@ -23,6 +23,8 @@ type hostedTask struct {
 	live      int      // children with an outstanding future
 	// run is the driver's handle for the running task (opaque here).
 	run *Task
+	// qseq orders queued tasks of the same root (see taskQueue).
+	qseq uint64
 }
 
 type futureRec struct {
@@ -70,7 +72,9 @@ type childSpec struct {
 //
 // A task computes only while it holds a slot; a task blocked on children
 // holds none. Free slots go first to resumable tasks (oldest first), then to
-// the newest queued task (LIFO). Subtasks submitted here stay here while
+// a queued task of the oldest root task (the client submission made first,
+// so that no client starves), the newest of that root's tasks first (LIFO:
+// depth-first inside one compilation, which bounds its memory). Subtasks submitted here stay here while
 // fewer than Slots tasks are queued (or when the tree has no other slots);
 // the rest go to the parent.
 type WorkerSM struct {
@@ -78,7 +82,8 @@ type WorkerSM struct {
 	slots        int
 	outside      int
 	hosted       map[TaskID]*hostedTask
-	stack        []*hostedTask
+	queue        taskQueue
+	qseq         uint64
 	queuedN      int
 	resumeQ      []*hostedTask
 	computing    int
@@ -135,7 +140,9 @@ func (w *WorkerSM) Step(from transport.PeerID, m *Message) {
 func (w *WorkerSM) host(t *hostedTask) {
 	t.state = tsQueued
 	w.hosted[t.msg.Task] = t
-	w.stack = append(w.stack, t)
+	w.qseq++
+	t.qseq = w.qseq
+	w.queue.push(t)
 	w.queuedN++
 }
 
@@ -330,13 +337,13 @@ func (w *WorkerSM) Shutdown() {
 		return
 	}
 	w.shutdown = true
-	for _, t := range w.stack {
+	for _, t := range w.queue {
 		if t.state == tsQueued {
 			t.state = tsGone
 			delete(w.hosted, t.msg.Task)
 		}
 	}
-	w.stack, w.queuedN = nil, 0
+	w.queue, w.queuedN = nil, 0
 	for _, t := range w.hosted {
 		t.cancelled = true
 		w.acts = append(w.acts, Action{Kind: ActCancel, Task: t})
@@ -367,9 +374,7 @@ func (w *WorkerSM) schedule() {
 		if w.shutdown || w.queuedN == 0 {
 			return
 		}
-		t := w.stack[len(w.stack)-1]
-		w.stack[len(w.stack)-1] = nil
-		w.stack = w.stack[:len(w.stack)-1]
+		t := w.queue.pop()
 		if t.state != tsQueued {
 			continue // cancelled while queued
 		}

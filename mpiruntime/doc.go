@@ -30,8 +30,10 @@
 // # Transport
 //
 // PeerIDs are world ranks; a rank can reach its parent, siblings and
-// children. Send appends to a queue and never blocks; the pump sends queued
-// messages, polls its communicators (Iprobe, then a matched Mprobe/Mrecv of
+// children. Send appends to a queue and never blocks; the pump hands
+// queued messages to one sender goroutine per peer (which makes the
+// MPI_Send calls, so that a peer that stops receiving, e.g. a SIGSTOPped
+// rank, blocks only the messages for it: see sender.go), polls its communicators (Iprobe, then a matched Mprobe/Mrecv of
 // exactly the probed message; gompi's RecvBytes with AnySource can take a
 // different message than the one probed), and hands packets to Recv
 // without blocking (an unbounded queue sits in front of the channel).
@@ -42,10 +44,8 @@
 // sends an MPI message larger than ChunkSize (DefaultChunkSize, 4000 bytes,
 // below OpenMPI's 4096-byte shared-memory eager limit, header included):
 // a larger payload goes as an 8-byte length header (tag 3) and pieces
-// (tag 4) that the receiver places straight into the final buffer, and the
-// sender polls for incoming messages every 16 pieces. Eager sends complete
-// without the receiver, and a receiver blocked in its own MPI_Send still
-// drains incoming fragments inside MPI's progress engine, so no cycle of
+// (tag 4) that the receiver places straight into the final buffer. The
+// pump keeps receiving while senders wait in MPI_Send, so no cycle of
 // waiting pumps can form. Measured: 8 MiB each way at once between two
 // ranks completes (TestMPIExchange8MiBBothWays).
 //

@@ -53,6 +53,12 @@ func runScenario(name string) {
 		err = scenarioTree()
 	case "pingpong":
 		err = scenarioPingPong()
+	case "stall":
+		err = scenarioStall()
+	case "idle":
+		err = scenarioIdle()
+	case "stoppedpeer":
+		err = scenarioStoppedPeer()
 	default:
 		err = fmt.Errorf("unknown scenario %q", name)
 	}

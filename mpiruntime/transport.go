@@ -33,12 +33,8 @@ const (
 const DefaultChunkSize = 4000
 
 // pollBatch bounds the messages received in one pass before the pump looks
-// at its outgoing queue again; chunkPoll is how many chunks of a large
-// outgoing message are sent between two receive passes.
-const (
-	pollBatch = 256
-	chunkPoll = 16
-)
+// at its outgoing queue again.
+const pollBatch = 256
 
 // partialSpin is how long the pump polls without yielding while a chunked
 // message is incomplete. Yielding or sleeping there lets the sender's
@@ -91,10 +87,11 @@ type Transport struct {
 	err    error // written by the pump before done is closed
 
 	// pump-owned
-	pending []transport.Packet
-	partial map[route]*partialMsg
-	hdr     []byte // 8 bytes; separate allocations: cgo forbids passing
-	pad     []byte // 1 byte;  pointers into a struct holding pointers
+	pending  []transport.Packet
+	partial  map[route]*partialMsg
+	senders  map[transport.PeerID]*peerSender // see sender.go
+	sendStop chan struct{}
+	sendWG   sync.WaitGroup
 }
 
 type transportConfig struct {
@@ -133,8 +130,6 @@ func newTransport(cfg transportConfig) (*Transport, error) {
 		recvCh:  make(chan transport.Packet, 1024),
 		done:    make(chan struct{}),
 		partial: map[route]*partialMsg{},
-		hdr:     make([]byte, 8),
-		pad:     make([]byte, 1),
 	}
 	for c, ms := range cfg.members {
 		for r, p := range ms {
@@ -224,12 +219,14 @@ func (t *Transport) loop() {
 		t.waker.close()
 		t.mu.Unlock()
 		t.pending = nil
+		t.stopSenders()
 		close(t.recvCh)
 		close(t.done)
 	}()
 	var (
-		batch     []outMsg
-		idleStart time.Time
+		batch        []outMsg
+		idleStart    time.Time
+		closingSince time.Time
 	)
 	nothingQueued := func() bool {
 		t.mu.Lock()
@@ -260,8 +257,18 @@ func (t *Transport) loop() {
 			t.mu.Lock()
 			empty := len(t.out) == 0
 			t.mu.Unlock()
+			if closingSince.IsZero() {
+				closingSince = time.Now()
+			}
 			if empty {
-				return
+				busy := t.sendersBusy()
+				if len(busy) == 0 {
+					return
+				}
+				if time.Since(closingSince) > closeFlushTimeout {
+					t.log.Warn("closing with messages not sent: these ranks are not receiving", zap.Any("ranks", busy))
+					return
+				}
 			}
 		}
 		if worked {
@@ -338,26 +345,7 @@ func (t *Transport) sendOne(m outMsg) {
 		t.push(transport.Packet{From: t.self, Data: m.data})
 		return
 	}
-	r := t.routes[m.to]
-	n := len(m.data)
-	switch {
-	case n == 0:
-		t.link.send(r.comm, r.rank, tagEmpty, t.pad)
-	case n <= t.chunk:
-		t.link.send(r.comm, r.rank, tagMsg, m.data)
-	default:
-		binary.LittleEndian.PutUint64(t.hdr, uint64(n))
-		t.link.send(r.comm, r.rank, tagBig, t.hdr)
-		for off, i := 0, 1; off < n; off, i = off+t.chunk, i+1 {
-			t.link.send(r.comm, r.rank, tagChunk, m.data[off:min(off+t.chunk, n)])
-			if i%chunkPoll == 0 {
-				// Keep receiving while a large message goes out, so a
-				// peer doing the same finds its messages taken.
-				t.pollIn(chunkPoll)
-				t.deliver()
-			}
-		}
-	}
+	t.sender(m.to).enqueue(m)
 }
 
 // pollIn receives up to max waiting messages from every communicator and
@@ -379,6 +367,7 @@ func (t *Transport) pollIn(max int) bool {
 
 func (t *Transport) receive(c, src, tag, n int) {
 	from := t.members[c][src]
+	t.heard(from)
 	key := route{comm: c, rank: src}
 	switch tag {
 	case tagMsg:
