@@ -244,6 +244,38 @@ wait_jobs 240 "$id" || true
 expect_job "bqskit-mpi.sbatch without a command (BQSKIT_INPUT)" "$id" "$d" COMPLETED "$d/out.qasm" || true
 no_leftovers "BQSKIT_INPUT"
 
+# 6b. Serving jobs (BQSKIT_SERVE_ONLY=1): compile from outside the job, then stop
+# the job cleanly with the stop file, or with SIGINT to the batch script only.
+for how in stop-file scancel-batch-int; do
+  d=$work/slurm-serve-$how
+  id=$(submit "$d" -n 4 --export=ALL,BQSKIT_SERVE_ONLY=1 "$sbatch_mpi")
+  addr=""
+  for _ in $(seq 1 600); do
+    [[ -s "$d/bqskit-$id.addr" ]] && { addr=$(cat "$d/bqskit-$id.addr"); break; }
+    [[ -z "$(squeue -h -j "$id" 2>/dev/null)" ]] && break
+    sleep 0.2
+  done
+  if [[ -z "$addr" ]]; then
+    bad "serving job ($how): no address file within 120 s; log:"
+    show_log "$d/job.log"
+  elif ! (cd "$d" && timeout 120 "$bin/bqskit-compile" --ip "$addr" qft5.qasm -O 2 -o out.qasm); then
+    bad "serving job ($how): bqskit-compile --ip $addr failed; log:"
+    show_log "$d/job.log"
+  fi
+  start=$SECONDS
+  if [[ $how == stop-file ]]; then
+    touch "$d/bqskit-$id.stop"
+  else
+    scancel --batch --signal=INT "$id"
+  fi
+  wait_jobs 60 "$id" || true
+  if expect_job "serving job stopped by $how (stop took $((SECONDS - start)) s)" "$id" "$d" COMPLETED "$d/out.qasm"; then
+    grep -q "stop file found\|signal received" "$d/job.log" || bad "serving job ($how): the log does not say why it stopped"
+    grep -q "bqskit-mpi stopped (exit status 0)" "$d/job.log" || bad "serving job ($how): the runtime did not stop cleanly"
+  fi
+  no_leftovers "serving job ($how)"
+done
+
 # 7. BQSKit's detached layout: a bqskit-manager per node, bqskit-server, client.
 d=$work/slurm-detached
 if [[ ! -x "$bin/bqskit-manager" ]]; then
