@@ -155,6 +155,12 @@ expect_job() {
     show_log "$dir/job.log"
     return 1
   fi
+  # The templates log "... stopped (exit status N)" for the runtime: a clean stop
+  # through rank 0 (or the server) is 0; a killed runtime is 137.
+  if grep -q 'stopped (exit status [1-9]' "$dir/job.log" 2>/dev/null; then
+    bad "$name: the runtime did not stop cleanly: $(grep 'stopped (exit status' "$dir/job.log" | tr '\n' ' ')"
+    return 1
+  fi
   if [[ -n "$out" ]]; then
     if ! v=$(verify "$out"); then
       bad "$name: output does not verify: $v; log:"
@@ -331,8 +337,8 @@ waited=$((SECONDS - start))
 if ((rc != 0)); then
   bad "bash bqskit-mpi.pbs with PBS_NODEFILE: exit status $rc; log:"
   show_log "$d/job.log"
-elif ! grep -q '4 ranks' "$d/job.log"; then
-  bad "bash bqskit-mpi.pbs with PBS_NODEFILE: not 4 ranks; log:"
+elif ! grep -q '4 ranks' "$d/job.log" || ! grep -q 'bqskit-mpi stopped (exit status 0)' "$d/job.log"; then
+  bad "bash bqskit-mpi.pbs with PBS_NODEFILE: not 4 ranks, or no clean stop; log:"
   show_log "$d/job.log"
 elif v=$(verify "$d/out.qasm"); then
   ok "bash bqskit-mpi.pbs with PBS_NODEFILE (4 x $(hostname)): exit 0 in $waited s; $v"
