@@ -289,7 +289,7 @@ if [[ ! -x "$bin/bqskit-manager" ]]; then
   skip=$((skip + 1))
 else
   mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')
-  id=$(submit "$d" -n 2 "--export=ALL,BQSKIT_MANAGER_PORT=$mport,BQSKIT_WORKER_PORT=$((mport + 1))" \
+  id=$(submit "$d" -n 2 "--export=ALL,BQSKIT_MANAGER_PORT=$mport" \
     "$sbatch_detached" bash -c 'bqskit-compile --ip "$BQSKIT_MPI_ADDRESS" qft5.qasm -O 2 -o out.qasm')
   wait_jobs 240 "$id" || true
   expect_job "sbatch -n 2 bqskit-detached.sbatch bash -c 'bqskit-compile ...'" "$id" "$d" COMPLETED "$d/out.qasm" || true
