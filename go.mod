@@ -3,6 +3,7 @@ module github.com/bqskit-mpi/bqskit-mpi
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/sbinet/npyio v0.6.0
 	github.com/sbromberger/gompi v0.2.0
 	github.com/schollz/progressbar/v3 v3.19.1

@@ -179,14 +179,15 @@ func runIn(ctx context.Context, args []string, stdout, stderr io.Writer, env env
 			err = withProfile(o.cpuProf, func() error {
 				if addr != "" {
 					r := o.remote
-					r.ip, r.fromEnv = addr, fromEnv
+					r.ip, r.fromEnv, r.getenv = addr, fromEnv, env.getenv
 					return compileRemote(ctx, o, &r, stdout, stderr)
 				}
 				return compileLocal(ctx, o, stdout, stderr)
 			})
 		}
 	}
-	if err != nil && ctx.Err() != nil {
+	var ue usageError
+	if err != nil && ctx.Err() != nil && !errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "bqskit-compile: interrupted: compilation cancelled")
 		return exitInterrupted
 	}

@@ -60,6 +60,7 @@ func (p *progress) update(stage string, done, total int) {
 			progressbar.OptionSetWriter(p.w),
 			progressbar.OptionSetDescription(fmt.Sprintf("stage %d: %s", p.stages, stage)),
 			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("blocks"),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionSetPredictTime(true),

@@ -25,7 +25,8 @@ type remoteOptions struct {
 	ip        string
 	tokenFile string
 	local     bool
-	fromEnv   bool // ip came from $BQSKIT_MPI_ADDRESS
+	fromEnv   bool                // ip came from $BQSKIT_MPI_ADDRESS
+	getenv    func(string) string // the token variables' source (nil: the process's)
 }
 
 // addFlags registers --ip, --token-file and --local on fs.
@@ -109,6 +110,9 @@ func compileRemote(ctx context.Context, o *options, r *remoteOptions, stdout, st
 	}
 	if r.tokenFile != "" {
 		opts = append(opts, client.WithTokenFile(r.tokenFile))
+	}
+	if r.getenv != nil {
+		opts = append(opts, client.WithGetenv(r.getenv))
 	}
 	c, err := client.Dial(ctx, r.ip, opts...)
 	if err != nil {
