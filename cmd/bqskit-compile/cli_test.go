@@ -310,3 +310,28 @@ func TestInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestNumpyUnitaries synthesizes unitaries numpy wrote in complex64 and in
+// real float64: both compile, verify, and the statistics carry the level,
+// seed and distance.
+func TestNumpyUnitaries(t *testing.T) {
+	for _, name := range []string{"c8.npy", "f8.npy", "hdr_reordered_no_comma.npy"} {
+		in := filepath.Join("..", "..", "unitaryio", "testdata", name)
+		stats := filepath.Join(t.TempDir(), "s.json")
+		code, _, stderr := invokeIn(t, false, nil, in, "-O", "1", "--seed", "4", "--verify", "--json", stats, "-o", filepath.Join(t.TempDir(), "o.qasm"))
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		b, err := os.ReadFile(stats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s map[string]any
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s["optimization_level"] != 1.0 || s["seed"] != 4.0 || s["distance"] == nil || s["cost"] == nil || s["version"] == nil {
+			t.Errorf("%s: stats %s", name, b)
+		}
+	}
+}
