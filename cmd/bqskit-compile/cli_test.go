@@ -49,7 +49,7 @@ func TestProgressDisplay(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("remote=%v: exit %d: %s", remote, code, stderr)
 		}
-		for _, want := range []string{"stage 1: gate removal", "(1/1, ", " blocks/s)", "bqskit-compile: compiled small.qasm in ", " two-qubit gates, "} {
+		for _, want := range []string{"stage 1: gate removal", "(1/1, ", " blocks/s)", "bqskit-compile: compiled small.qasm in ", " two-qubit gates, ", " stage"} {
 			if !strings.Contains(stderr, want) {
 				t.Errorf("remote=%v: terminal display lacks %q:\n%q", remote, want, stderr)
 			}

@@ -180,8 +180,12 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, ran ran
 		return fmt.Errorf("reading the compiled circuit back: %w", err)
 	}
 	if in.circuit != nil {
-		prog.finish(fmt.Sprintf("bqskit-compile: compiled %s in %.2fs: %d -> %d two-qubit gates, %d stages",
-			filepath.Base(o.input), seconds, in.circuit.TwoQubitCount(), out.TwoQubitCount(), prog.stageCount()))
+		stages := "s"
+		if prog.stageCount() == 1 {
+			stages = ""
+		}
+		prog.finish(fmt.Sprintf("bqskit-compile: compiled %s in %.2fs: %d -> %d two-qubit gates, %d stage%s",
+			filepath.Base(o.input), seconds, in.circuit.TwoQubitCount(), out.TwoQubitCount(), prog.stageCount(), stages))
 	} else {
 		prog.finish(fmt.Sprintf("bqskit-compile: synthesized %s in %.2fs: %d two-qubit gates",
 			filepath.Base(o.input), seconds, out.TwoQubitCount()))
