@@ -21,6 +21,9 @@ const (
 	ExitOK      = 0 // success, --help, --version
 	ExitFailure = 1 // the work failed
 	ExitUsage   = 2 // bad command line or input
+	// ExitInterrupted is the shell's convention (128 + SIGINT) for a
+	// command that stopped its work at Ctrl-C.
+	ExitInterrupted = 130
 )
 
 // Sentinels Parse returns after it printed what was asked; both mean exit 0.

@@ -137,6 +137,15 @@ func TestVersionOfBuiltCommand(t *testing.T) {
 		if first, _, _ := strings.Cut(string(out), "\n"); err != nil || !strings.HasPrefix(first, "Usage: ") || !strings.Contains(first, name) {
 			t.Errorf("%s --help: %v, first usage line %q", name, err, first)
 		}
+		// -v and -vv are the same on every command: a counted --verbose.
+		if !strings.Contains(string(out), "-v, --verbose count") {
+			t.Errorf("%s --help lists no counted -v, --verbose", name)
+		}
+		for _, v := range []string{"-v", "-vv"} {
+			if err := exec.Command(bin, v, "--help").Run(); err != nil {
+				t.Errorf("%s %s --help: %v", name, v, err)
+			}
+		}
 		cmd := exec.Command(bin, "--bogus")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

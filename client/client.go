@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -53,7 +54,8 @@ type Option func(*options)
 func WithToken(t string) Option { return func(o *options) { o.token = t } }
 
 // WithTokenFile reads the token from path (used when no token is given and
-// $BQSKIT_MPI_TOKEN is unset). Default ~/.config/bqskit-mpi/token.
+// $BQSKIT_MPI_TOKEN is unset). Default $BQSKIT_MPI_TOKEN_FILE, else
+// ~/.config/bqskit-mpi/token.
 func WithTokenFile(path string) Option { return func(o *options) { o.tokenFile = path } }
 
 // WithNoToken sends no token (for servers started with --no-auth).
@@ -93,6 +95,9 @@ type Client struct {
 	nc     net.Conn
 	limits protocol.Limits
 	server string
+
+	// runtime is the welcome's runtime description (nil when absent).
+	runtime *protocol.Runtime
 
 	wmu sync.Mutex // serializes writes
 
@@ -154,7 +159,11 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	}
 	token := ""
 	if !o.noToken {
-		if token, err = protocol.ClientToken(o.token, o.tokenFile, o.getenv); err != nil {
+		path := o.tokenFile
+		if path == "" {
+			path = strings.TrimSpace(o.getenv(protocol.TokenFileEnv))
+		}
+		if token, err = protocol.ClientToken(o.token, path, o.getenv); err != nil {
 			return nil, err
 		}
 	}
@@ -230,6 +239,7 @@ func (c *Client) handshake(ctx context.Context, br *bufio.Reader, token string) 
 		c.limits = *m.Limits
 	}
 	c.server = m.Server
+	c.runtime = m.Runtime
 	c.nc.SetDeadline(time.Time{})
 	return nil
 }
@@ -255,6 +265,10 @@ func readMessage(br *bufio.Reader, max int) (*protocol.ServerMessage, error) {
 
 // Limits returns the limits the server announced.
 func (c *Client) Limits() protocol.Limits { return c.limits }
+
+// Runtime returns the server's description of its runtime (ranks,
+// workers, version) from its welcome, or nil when it sent none.
+func (c *Client) Runtime() *protocol.Runtime { return c.runtime }
 
 // Server returns the server's name from its welcome.
 func (c *Client) Server() string { return c.server }

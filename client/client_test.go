@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -273,5 +275,42 @@ func TestConcurrentClients(t *testing.T) {
 	}
 	if b.Completed() != 80 {
 		t.Errorf("%d completed, want 80", b.Completed())
+	}
+}
+
+// TestTokenFileEnvAndRuntime: with no token and no token file given, the
+// client reads the file in $BQSKIT_MPI_TOKEN_FILE ($BQSKIT_MPI_TOKEN still
+// wins); the welcome's runtime description is returned by Runtime (nil
+// from a server that sends none).
+func TestTokenFileEnvAndRuntime(t *testing.T) {
+	rt := &protocol.Runtime{Ranks: 4, Workers: 3, Slots: 6, Version: "v"}
+	srv := gatewaytest.Start(t, gateway.Config{Runtime: rt}, &gatewaytest.Backend{})
+	path := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(path, []byte(srv.Token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []map[string]string{
+		{protocol.TokenFileEnv: path},
+		{protocol.TokenFileEnv: filepath.Join(t.TempDir(), "none"), protocol.TokenEnv: srv.Token},
+	} {
+		c, err := client.Dial(context.Background(), srv.Addr, client.WithGetenv(func(k string) string { return env[k] }))
+		if err != nil {
+			t.Fatalf("env %v: %v", env, err)
+		}
+		if got := c.Runtime(); got == nil || *got != *rt {
+			t.Errorf("Runtime() = %+v, want %+v", got, rt)
+		}
+		c.Close()
+	}
+	_, err := client.Dial(context.Background(), srv.Addr, client.WithGetenv(func(k string) string {
+		return map[string]string{protocol.TokenFileEnv: filepath.Join(t.TempDir(), "none")}[k]
+	}))
+	if !errors.Is(err, protocol.ErrTokenFile) || !strings.Contains(err.Error(), "none") {
+		t.Errorf("missing $%s file: %v", protocol.TokenFileEnv, err)
+	}
+	old := gatewaytest.Start(t, gateway.Config{}, &gatewaytest.Backend{})
+	c := dial(t, old)
+	if c.Runtime() != nil {
+		t.Errorf("Runtime() from a server without one: %+v", c.Runtime())
 	}
 }

@@ -185,11 +185,16 @@ func NewPlan(r Request) (*Plan, error) {
 // Run executes the plan on exec. progress, when not nil, receives
 // (blocks done, blocks total) as for_each_block passes advance.
 func (p *Plan) Run(ctx context.Context, exec batch.Executor, log *zap.Logger, progress func(done, total int)) (*circuit.Circuit, *PassData, error) {
+	return p.run(ctx, exec, log, progress, nil)
+}
+
+func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, progress func(done, total int), stageProgress func(stage string, done, total int)) (*circuit.Circuit, *PassData, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
 	e := newEngine(exec, p.Seed, p.BlockSize, log)
 	e.progress = progress
+	e.stageProgress = stageProgress
 	e.data.Epsilon = workflowEpsilon(p.Workflow)
 	start := time.Now()
 	if p.Target != nil {

@@ -65,6 +65,10 @@ type engine struct {
 	// mostly unchanged circuits) gets the same result without new work.
 	// It is filled in block order, so it does not depend on scheduling.
 	memo map[[32]byte][]byte
+
+	// stageProgress and stageName: see stage.go.
+	stageProgress func(stage string, done, total int)
+	stageName     string
 }
 
 // mix derives a seed from a parent seed and indices (splitmix64 steps).
@@ -103,6 +107,7 @@ func (e *engine) run(ctx context.Context, passes []Pass, c *circuit.Circuit) (*c
 				return nil, err
 			}
 			e.log.Debug("partitioned", zap.Int("blocks", len(part.Blocks)), zap.Int("block_size", k))
+			e.recordPartition(p.Name, part, start)
 			continue
 		case PassExtendBlockSize:
 			part.ExtendBlockSize()
@@ -111,6 +116,7 @@ func (e *engine) run(ctx context.Context, passes []Pass, c *circuit.Circuit) (*c
 			if err := e.forEachBlock(ctx, p, part); err != nil {
 				return nil, err
 			}
+			e.recordPartition(p.Name, part, start)
 			continue
 		case PassUnfold:
 			c = part.Unfold()
@@ -236,14 +242,11 @@ func (e *engine) forEachBlock(ctx context.Context, p Pass, part *Partition) erro
 	}
 	e.totalBlk += len(args)
 	base := e.doneBlk
-	if e.progress != nil {
-		e.progress(e.doneBlk, e.totalBlk)
-	}
+	e.stageName = StageName(p)
+	e.report()
 	computed, err := e.exec.Map(ctx, TaskBlock, args, func(finished int) {
 		e.doneBlk = base + finished
-		if e.progress != nil {
-			e.progress(e.doneBlk, e.totalBlk)
-		}
+		e.report()
 	})
 	if err != nil {
 		return err

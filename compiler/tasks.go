@@ -21,6 +21,9 @@ type Env struct {
 	// Progress, when not nil, receives a compile task's (blocks done,
 	// blocks total) as its for_each_block passes advance.
 	Progress func(done, total int)
+	// StageProgress, when not nil, receives the same with the name of the
+	// stage (StageName of the running for_each_block pass).
+	StageProgress func(stage string, done, total int)
 }
 
 // TaskNames lists the compiler's tasks: a runtime that runs the compiler
@@ -43,7 +46,7 @@ func RunTask(ctx context.Context, name string, args []byte, env Env) ([]byte, er
 		if err != nil {
 			return nil, err
 		}
-		res, err := Compile(ctx, req, env.Exec, log, env.Progress)
+		res, err := compileStaged(ctx, req, env.Exec, log, env.Progress, env.StageProgress)
 		if err != nil {
 			return nil, err
 		}

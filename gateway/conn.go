@@ -361,7 +361,7 @@ func (c *conn) serve(ctx context.Context) {
 		return
 	}
 	c.sess = sess
-	c.send(&protocol.ServerMessage{Type: protocol.TypeWelcome, Protocol: protocol.ProtocolVersion, Server: c.cfg.ServerName, Limits: &limits})
+	c.send(&protocol.ServerMessage{Type: protocol.TypeWelcome, Protocol: protocol.ProtocolVersion, Server: c.cfg.ServerName, Limits: &limits, Runtime: c.cfg.Runtime})
 	c.log.Info("session open", zap.String("client", hello.Client))
 
 	sem := make(chan struct{}, c.cfg.MaxInflight)

@@ -24,6 +24,8 @@ type Config struct {
 	NoAuth bool
 	// ServerName is sent in the welcome message. Default "bqskit-mpi".
 	ServerName string
+	// Runtime, when not nil, is sent in the welcome message.
+	Runtime *protocol.Runtime
 	// MaxFrame is the largest frame body accepted. Default 64 MiB.
 	MaxFrame int
 	// MaxQubits is the widest circuit accepted (enforced by the backend).

@@ -71,7 +71,7 @@ const (
 	// Level, Data (message text).
 	KindLog
 	// KindProgress carries progress of Task (root Root) to the server:
-	// A done, B total.
+	// A done, B total, Name the stage (may be empty).
 	KindProgress
 	// KindStarted tells the server that root task Task started running.
 	KindStarted
@@ -174,6 +174,7 @@ func appendMessage(dst []byte, m *Message) []byte {
 		dst = binary.AppendUvarint(dst, uint64(m.Root))
 		dst = binary.AppendVarint(dst, m.A)
 		dst = binary.AppendVarint(dst, m.B)
+		dst = appendString(dst, m.Name)
 	case KindShutdown:
 	default:
 		panic(fmt.Sprintf("hierarchy: encoding message of invalid kind %d", m.Kind))
@@ -330,6 +331,10 @@ func (dec *Decoder) DecodeBatch(dst []Message, packet []byte) ([]Message, error)
 			m.Root = TaskID(d.uvarint("root id"))
 			m.A = d.varint("done")
 			m.B = d.varint("total")
+			stage := d.bytes("stage")
+			if d.err == nil {
+				m.Name = dec.intern(stage)
+			}
 		case KindShutdown:
 		default:
 			if d.err == nil {

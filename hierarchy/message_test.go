@@ -19,6 +19,7 @@ func sampleMessages() []Message {
 		{Kind: KindLoad, A: -1},
 		{Kind: KindLog, Task: MakeTaskID(4, 4), Root: MakeTaskID(0, 2), Level: 2, Data: []byte("hello")},
 		{Kind: KindProgress, Task: MakeTaskID(4, 4), Root: MakeTaskID(0, 2), A: 5, B: 10},
+		{Kind: KindProgress, Task: MakeTaskID(4, 4), Root: MakeTaskID(0, 2), A: 6, B: 10, Name: "resynthesis"},
 		{Kind: KindStarted, Task: MakeTaskID(0, 8)},
 		{Kind: KindShutdown},
 	}

@@ -337,7 +337,7 @@ func (d *workerDriver) event(ev *wevent) {
 	case evLog:
 		d.sm.logRecord(h, ev.level, ev.data)
 	case evProgress:
-		d.sm.progress(h, ev.a, ev.b)
+		d.sm.progress(h, string(ev.data), ev.a, ev.b)
 	}
 }
 

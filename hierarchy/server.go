@@ -70,6 +70,8 @@ type Event struct {
 	Message string
 	// Done and Total are set for EventProgress.
 	Done, Total int64
+	// Stage names the stage of an EventProgress ("" when unnamed).
+	Stage string
 	// Dropped is the number of events lost just before this one because
 	// the subscriber fell more than MaxEvents behind.
 	Dropped int64
@@ -365,7 +367,7 @@ func (s *Server) events(ms []Message) {
 			}
 			ev := Event{Kind: EventLog, Task: m.Task, Level: zapcore.Level(m.Level), Message: string(m.Data)}
 			if m.Kind == KindProgress {
-				ev = Event{Kind: EventProgress, Task: m.Task, Done: m.A, Total: m.B}
+				ev = Event{Kind: EventProgress, Task: m.Task, Done: m.A, Total: m.B, Stage: m.Name}
 			}
 			rec.events = append(rec.events, ev)
 			if over := len(rec.events) - s.cfg.MaxEvents; over > 0 {

@@ -339,9 +339,13 @@ func (t *Task) Log(level zapcore.Level, msg string) {
 
 // Progress reports progress (done of total units, e.g. blocks) to the
 // client that submitted the root task.
-func (t *Task) Progress(done, total int) {
+func (t *Task) Progress(done, total int) { t.StageProgress("", done, total) }
+
+// StageProgress is Progress naming the stage of the work (e.g.
+// "resynthesis"); an empty stage is unnamed.
+func (t *Task) StageProgress(stage string, done, total int) {
 	if t.ended.Load() {
 		return
 	}
-	t.d.events <- wevent{kind: evProgress, task: t, a: int64(done), b: int64(total)}
+	t.d.events <- wevent{kind: evProgress, task: t, a: int64(done), b: int64(total), data: []byte(stage)}
 }

@@ -445,6 +445,6 @@ func (w *WorkerSM) logRecord(t *hostedTask, level int8, text []byte) {
 }
 
 // progress sends a progress event of t to the server.
-func (w *WorkerSM) progress(t *hostedTask, done, total int64) {
-	w.out.add(w.parent, Message{Kind: KindProgress, Task: t.msg.Task, Root: t.msg.Root, A: done, B: total})
+func (w *WorkerSM) progress(t *hostedTask, stage string, done, total int64) {
+	w.out.add(w.parent, Message{Kind: KindProgress, Task: t.msg.Task, Root: t.msg.Root, A: done, B: total, Name: stage})
 }

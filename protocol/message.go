@@ -247,6 +247,20 @@ type Limits struct {
 	ReadTimeoutS  float64 `json:"read_timeout_s"`
 }
 
+// Runtime describes the compute behind a server, sent in the welcome
+// message when the server knows it (an optional field: older servers omit
+// it).
+type Runtime struct {
+	// Ranks is the number of MPI processes (1 for an embedded runtime).
+	Ranks int `json:"ranks,omitempty"`
+	// Workers is the number of worker processes or goroutines.
+	Workers int `json:"workers,omitempty"`
+	// Slots is the number of tasks the workers run at once.
+	Slots int `json:"slots,omitempty"`
+	// Version is the server's version line (its --version output).
+	Version string `json:"version,omitempty"`
+}
+
 // Hello is the client's first message.
 type Hello struct {
 	Type     string `json:"type"`
@@ -357,6 +371,8 @@ type ServerMessage struct {
 	Protocol int     `json:"protocol,omitempty"`
 	Server   string  `json:"server,omitempty"`
 	Limits   *Limits `json:"limits,omitempty"`
+	// Runtime is optional (servers before it omit it).
+	Runtime *Runtime `json:"runtime,omitempty"`
 
 	// reply, log, progress
 	Task   string      `json:"task,omitempty"`

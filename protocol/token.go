@@ -15,6 +15,14 @@ import (
 // TokenEnv is the environment variable that overrides the token file.
 const TokenEnv = "BQSKIT_MPI_TOKEN"
 
+// Environment variables a batch job sets for the clients it runs: the
+// gateway's HOST:PORT and the file holding its token. Clients use them when
+// given no address and no token file.
+const (
+	AddressEnv   = "BQSKIT_MPI_ADDRESS"
+	TokenFileEnv = "BQSKIT_MPI_TOKEN_FILE"
+)
+
 // Token errors.
 var (
 	// ErrTokenFile: the token file cannot be used (missing, empty, or

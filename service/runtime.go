@@ -132,7 +132,11 @@ func (s *hierSession) follow(task string, sub *hierarchy.Subscription) {
 			s.sink.Log(protocol.LogEvent{Task: task, Level: protoLevel(ev.Level), Logger: "task",
 				Message: ev.Message, Time: time.Now()})
 		case hierarchy.EventProgress:
-			s.sink.Progress(protocol.ProgressEvent{Task: task, Done: int(ev.Done), Total: int(ev.Total), Stage: "blocks"})
+			stage := ev.Stage
+			if stage == "" {
+				stage = "blocks"
+			}
+			s.sink.Progress(protocol.ProgressEvent{Task: task, Done: int(ev.Done), Total: int(ev.Total), Stage: stage})
 		}
 	}
 }

@@ -80,6 +80,8 @@ type Backend struct {
 	Backend gateway.Backend
 	// Summary describes the runtime in the start-up line, e.g. "4 workers".
 	Summary string
+	// Runtime, when not nil, is announced to clients in the welcome.
+	Runtime *protocol.Runtime
 	// Done, when not nil, is closed if the runtime ends by itself.
 	Done <-chan struct{}
 	// Stop stops the runtime after the gateway has stopped; ctx bounds it
@@ -139,6 +141,13 @@ func Serve(ctx context.Context, ep Endpoint, cfg ServeConfig, start func() (*Bac
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if be.Runtime != nil {
+		rt := *be.Runtime
+		if rt.Version == "" {
+			rt.Version = cli.Version(cfg.Name)
+		}
+		gcfg.Runtime = &rt
 	}
 	gw, err := gateway.New(gcfg, be.Backend, log.Named("gateway"))
 	if err != nil {
@@ -228,6 +237,7 @@ func EmbeddedBackend(workers int, log *zap.Logger) (*Backend, error) {
 	return &Backend{
 		Backend: svc,
 		Summary: fmt.Sprintf("%d worker%s", workers, plural),
+		Runtime: &protocol.Runtime{Ranks: 1, Workers: workers, Slots: workers},
 		Stop:    func(context.Context) error { return svc.Stop() },
 	}, nil
 }

@@ -30,7 +30,7 @@ func RegisterCompiler(reg *hierarchy.Registry, log *zap.Logger) error {
 			}
 			env := compiler.Env{Exec: &taskExecutor{t: t}, Log: taskLogger(t, log).Named("compiler")}
 			if name == compiler.TaskCompile {
-				env.Progress = t.Progress
+				env.StageProgress = t.StageProgress
 			}
 			return compiler.RunTask(ctx, name, args, env)
 		})

@@ -9,6 +9,7 @@ import (
 	"math/bits"
 	"math/cmplx"
 	"os"
+	"strings"
 
 	"github.com/sbinet/npyio/npy"
 
@@ -19,8 +20,9 @@ import (
 var (
 	// ErrNotNPY: the input is not a readable NumPy .npy file.
 	ErrNotNPY = errors.New("unitaryio: not a NumPy .npy file")
-	// ErrDType: the array's element type is not complex128.
-	ErrDType = errors.New("unitaryio: array dtype is not complex128")
+	// ErrDType: the array's element type is not complex128, complex64
+	// or float64.
+	ErrDType = errors.New("unitaryio: array dtype is not complex128, complex64 or float64")
 	// ErrShape: the array is not a square 2^n x 2^n matrix with n >= 1.
 	ErrShape = errors.New("unitaryio: array shape is not 2^n x 2^n")
 	// ErrTooLarge: the matrix acts on more than MaxQubits qubits.
@@ -36,6 +38,8 @@ const (
 	// Tolerance is the largest entrywise deviation of U†U from the
 	// identity that is accepted (BQSKit's default is_unitary tolerance).
 	Tolerance = 1e-8
+	// Tolerance32 is Tolerance for complex64 files (single precision).
+	Tolerance32 = 1e-5
 )
 
 // ReadFile reads the .npy file at path; see Read.
@@ -48,7 +52,7 @@ func ReadFile(path string) (linalg.Matrix, error) {
 	return Read(path, f)
 }
 
-// Read decodes a 2^n x 2^n complex128 unitary from r; name is used in
+// Read decodes a 2^n x 2^n unitary (complex128, complex64 or float64) from r; name is used in
 // error messages (typically the file name). It is ReadMax with MaxQubits.
 func Read(name string, r io.Reader) (linalg.Matrix, error) {
 	return ReadMax(name, r, MaxQubits)
@@ -63,9 +67,6 @@ func ReadMax(name string, r io.Reader, maxQubits int) (linalg.Matrix, error) {
 	if maxQubits < 1 || maxQubits > MaxQubits {
 		maxQubits = MaxQubits
 	}
-	// The whole file is small (bounded by MaxQubits once the header is
-	// checked), so reading it up front lets us validate the header
-	// before handing it to npyio.
 	head := make([]byte, 10)
 	n, err := io.ReadFull(r, head)
 	if err != nil {
@@ -75,23 +76,15 @@ func ReadMax(name string, r io.Reader, maxQubits int) (linalg.Matrix, error) {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: missing the \\x93NUMPY magic string", ErrNotNPY, name)
 	}
 	var hlen int
-	var prefix []byte
 	switch head[6] {
 	case 1:
 		hlen = int(head[8]) | int(head[9])<<8
-		prefix = head
 	case 2, 3:
 		more := make([]byte, 2)
 		if _, err := io.ReadFull(r, more); err != nil {
 			return linalg.Matrix{}, fmt.Errorf("%w: %s: truncated header", ErrNotNPY, name)
 		}
 		hlen = int(head[8]) | int(head[9])<<8 | int(more[0])<<16 | int(more[1])<<24
-		prefix = append(head, more...)
-		if head[6] == 3 {
-			// Version 3 only changes the header encoding to UTF-8;
-			// npyio knows versions 1 and 2, so present it as 2.
-			prefix[6] = 2
-		}
 	default:
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: unsupported .npy format version %d.%d", ErrNotNPY, name, head[6], head[7])
 	}
@@ -102,25 +95,18 @@ func ReadMax(name string, r io.Reader, maxQubits int) (linalg.Matrix, error) {
 	if _, err := io.ReadFull(r, hdr); err != nil {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: truncated header (want %d bytes)", ErrNotNPY, name, hlen)
 	}
-	if err := checkHeaderText(hdr); err != nil {
-		return linalg.Matrix{}, fmt.Errorf("%w: %s: %v", ErrNotNPY, name, err)
-	}
-
-	header := append(prefix, hdr...)
-	rd, err := newReader(bytes.NewReader(header))
+	h, err := parseHeader(hdr)
 	if err != nil {
-		return linalg.Matrix{}, fmt.Errorf("%w: %s: %v", ErrNotNPY, name, err)
+		return linalg.Matrix{}, fmt.Errorf("%w: %s: header: %v", ErrNotNPY, name, err)
 	}
-	h := rd.Header.Descr
-	switch h.Type {
-	case "<c16", ">c16", "|c16":
-	default:
-		return linalg.Matrix{}, fmt.Errorf("%w: %s: dtype %q, want complex128 ('<c16')", ErrDType, name, h.Type)
+	kind, ok := dtypes[h.descr[1:]]
+	if !ok || !strings.ContainsRune("<>|=", rune(h.descr[0])) {
+		return linalg.Matrix{}, fmt.Errorf("%w: %s: dtype %q, want complex128 ('<c16'), complex64 ('<c8') or float64 ('<f8')", ErrDType, name, h.descr)
 	}
-	if len(h.Shape) != 2 {
-		return linalg.Matrix{}, fmt.Errorf("%w: %s: shape %v has %d dimensions, want 2", ErrShape, name, h.Shape, len(h.Shape))
+	if len(h.shape) != 2 {
+		return linalg.Matrix{}, fmt.Errorf("%w: %s: shape %v has %d dimensions, want 2", ErrShape, name, h.shape, len(h.shape))
 	}
-	rows, cols := h.Shape[0], h.Shape[1]
+	rows, cols := h.shape[0], h.shape[1]
 	if rows != cols || rows < 2 || bits.OnesCount(uint(rows)) != 1 {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: shape (%d, %d)", ErrShape, name, rows, cols)
 	}
@@ -128,30 +114,30 @@ func ReadMax(name string, r io.Reader, maxQubits int) (linalg.Matrix, error) {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: %d qubits (shape (%d, %d)), at most %d supported", ErrTooLarge, name, q, rows, cols, maxQubits)
 	}
 	// Read exactly the payload the shape announces, plus one byte to
-	// detect trailing garbage, then let npyio decode it.
-	want := rows * cols * 16
+	// detect trailing garbage, then let npyio decode it behind the header
+	// rewritten in the layout its parser takes.
+	want := rows * cols * kind.size
 	payload := make([]byte, want+1)
 	got, _ := io.ReadFull(r, payload)
 	switch {
 	case got < want:
-		return linalg.Matrix{}, fmt.Errorf("%w: %s: data truncated: %d bytes, shape (%d, %d) needs %d", ErrNotNPY, name, got, rows, cols, want)
+		return linalg.Matrix{}, fmt.Errorf("%w: %s: data truncated: %d bytes, shape (%d, %d) of %s needs %d", ErrNotNPY, name, got, rows, cols, h.descr, want)
 	case got > want:
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: unexpected bytes after the %d-byte array data", ErrNotNPY, name, want)
 	}
-	rd, err = newReader(io.MultiReader(bytes.NewReader(header), bytes.NewReader(payload[:want])))
+	rd, err := newReader(io.MultiReader(bytes.NewReader(h.canonical()), bytes.NewReader(payload[:want])))
 	if err != nil {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: %v", ErrNotNPY, name, err)
 	}
-
-	var data []complex128
-	if err := readData(rd, &data); err != nil {
+	data, err := kind.read(rd)
+	if err != nil {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: reading data: %v", ErrNotNPY, name, err)
 	}
 	if len(data) != rows*cols {
 		return linalg.Matrix{}, fmt.Errorf("%w: %s: data holds %d elements, shape (%d, %d) needs %d", ErrNotNPY, name, len(data), rows, cols, rows*cols)
 	}
 	m := linalg.New(rows, cols)
-	if h.Fortran {
+	if h.fortran {
 		for j := 0; j < cols; j++ {
 			for i := 0; i < rows; i++ {
 				m.Data[i*cols+j] = data[j*rows+i]
@@ -165,34 +151,81 @@ func ReadMax(name string, r io.Reader, maxQubits int) (linalg.Matrix, error) {
 			return linalg.Matrix{}, fmt.Errorf("%w: %s: element (%d, %d) is %v", ErrNotUnitary, name, i/cols, i%cols, v)
 		}
 	}
-	if dev := unitaryDeviation(m); !(dev <= Tolerance) {
-		return linalg.Matrix{}, fmt.Errorf("%w: %s: max |U†U - I| entry is %.3g (tolerance %g)", ErrNotUnitary, name, dev, Tolerance)
+	if dev := unitaryDeviation(m); !(dev <= kind.tolerance) {
+		return linalg.Matrix{}, fmt.Errorf("%w: %s: max |U†U - I| entry is %.3g (tolerance %g for %s)", ErrNotUnitary, name, dev, kind.tolerance, h.descr)
+	}
+	if kind.tolerance > Tolerance {
+		orthonormalize(m)
 	}
 	return m, nil
 }
 
-// checkHeaderText rejects header dictionaries that npyio's parser would
-// index out of range on: it needs the three keys in its fixed order, a
-// closing brace after them, and a terminating newline.
-func checkHeaderText(h []byte) error {
-	if h[len(h)-1] != '\n' {
-		return errors.New("header does not end with a newline")
+// dtype is an element type ReadMax accepts.
+type dtype struct {
+	size      int     // bytes per element
+	tolerance float64 // largest |U†U - I| entry accepted
+	read      func(*npy.Reader) ([]complex128, error)
+}
+
+// dtypes maps a dtype's descr without its byte-order character to how it
+// is read. complex64 holds about 7 significant digits, so its unitaries
+// are checked against Tolerance32 and then made unitary to double
+// precision; float64 matrices are real unitaries (orthogonal).
+var dtypes = map[string]dtype{
+	"c16": {16, Tolerance, func(rd *npy.Reader) ([]complex128, error) {
+		var d []complex128
+		err := readData(rd, &d)
+		return d, err
+	}},
+	"c8": {8, Tolerance32, func(rd *npy.Reader) ([]complex128, error) {
+		var d []complex64
+		if err := readData(rd, &d); err != nil {
+			return nil, err
+		}
+		out := make([]complex128, len(d))
+		for i, v := range d {
+			out[i] = complex128(v)
+		}
+		return out, nil
+	}},
+	"f8": {8, Tolerance, func(rd *npy.Reader) ([]complex128, error) {
+		var d []float64
+		if err := readData(rd, &d); err != nil {
+			return nil, err
+		}
+		out := make([]complex128, len(d))
+		for i, v := range d {
+			out[i] = complex(v, 0)
+		}
+		return out, nil
+	}},
+}
+
+// orthonormalize makes m's columns orthonormal (modified Gram–Schmidt in
+// complex128): a unitary read in single precision becomes a nearby
+// unitary to double precision.
+func orthonormalize(m linalg.Matrix) {
+	n := m.Rows
+	for j := 0; j < n; j++ {
+		for k := 0; k < j; k++ {
+			var dot complex128
+			for i := 0; i < n; i++ {
+				dot += cmplx.Conj(m.Data[i*n+k]) * m.Data[i*n+j]
+			}
+			for i := 0; i < n; i++ {
+				m.Data[i*n+j] -= dot * m.Data[i*n+k]
+			}
+		}
+		var norm float64
+		for i := 0; i < n; i++ {
+			a := cmplx.Abs(m.Data[i*n+j])
+			norm += a * a
+		}
+		norm = math.Sqrt(norm)
+		for i := 0; i < n; i++ {
+			m.Data[i*n+j] /= complex(norm, 0)
+		}
 	}
-	d := bytes.Index(h, []byte("'descr': "))
-	o := bytes.Index(h, []byte("'fortran_order': "))
-	s := bytes.Index(h, []byte("'shape': "))
-	e := bytes.Index(h, []byte("}"))
-	if d < 0 || o < 0 || s < 0 || e < 0 {
-		return errors.New("header dictionary lacks 'descr', 'fortran_order' or 'shape'")
-	}
-	if !(d+len("'descr': ")+1 <= o-3 && o+len("'fortran_order': ") <= s-2 && s+len("'shape': ") <= e-2) {
-		return errors.New("header dictionary keys are not in the standard order 'descr', 'fortran_order', 'shape'")
-	}
-	shape := h[s+len("'shape': ") : e-2]
-	if len(shape) < 2 || shape[0] != '(' || shape[len(shape)-1] != ')' {
-		return fmt.Errorf("header shape %q is not a tuple", shape)
-	}
-	return nil
 }
 
 // newReader and readData call into npyio, turning a panic inside that
@@ -206,7 +239,7 @@ func newReader(r io.Reader) (rd *npy.Reader, err error) {
 	return npy.NewReader(r)
 }
 
-func readData(rd *npy.Reader, dst *[]complex128) (err error) {
+func readData(rd *npy.Reader, dst any) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("malformed data (%v)", p)

@@ -145,16 +145,20 @@ func TestReadErrors(t *testing.T) {
 		{"text", []byte("OPENQASM 2.0;\nqreg q[2];\n"), ErrNotNPY},
 		{"bad version", append(append([]byte{}, npy.Magic[:]...), 9, 0, 0, 0), ErrNotNPY},
 		{"truncated header", rawNPY("<c16", false, "(4, 4)", nil)[:30], ErrNotNPY},
-		{"no newline", func() []byte {
+		{"text after the dictionary", func() []byte {
 			b := rawNPY("<c16", false, "(4, 4)", c128Bytes(u.Data))
 			hlen := int(binary.LittleEndian.Uint16(b[8:10]))
-			b[10+hlen-1] = ' '
+			b[10+hlen-2] = 'x'
 			return b
 		}(), ErrNotNPY},
+		{"unknown key", rawNPY("<c16', 'extra': 'x", false, "(4, 4)", c128Bytes(u.Data)), ErrNotNPY},
+		{"structured dtype", []byte(strings.Replace(string(rawNPY("<c16", false, "(4, 4)", c128Bytes(u.Data))), "'<c16'", "[('a', '<c16')]", 1)), ErrNotNPY},
 		{"truncated data", rawNPY("<c16", false, "(4, 4)", c128Bytes(u.Data)[:100]), ErrNotNPY},
 		{"trailing data", rawNPY("<c16", false, "(4, 4)", append(c128Bytes(u.Data), 0)), ErrNotNPY},
-		{"float64", rawNPY("<f8", false, "(4, 4)", f64.Bytes()), ErrDType},
-		{"complex64", rawNPY("<c8", false, "(4, 4)", make([]byte, 128)), ErrDType},
+		{"float64 zeros", rawNPY("<f8", false, "(4, 4)", f64.Bytes()), ErrNotUnitary},
+		{"complex64 zeros", rawNPY("<c8", false, "(4, 4)", make([]byte, 128)), ErrNotUnitary},
+		{"int64", rawNPY("<i8", false, "(4, 4)", f64.Bytes()), ErrDType},
+		{"float32", rawNPY("<f4", false, "(4, 4)", make([]byte, 64)), ErrDType},
 		{"1-D", rawNPY("<c16", false, "(16,)", c128Bytes(u.Data)), ErrShape},
 		{"3-D", rawNPY("<c16", false, "(2, 2, 4)", c128Bytes(u.Data)), ErrShape},
 		{"not square", rawNPY("<c16", false, "(4, 2)", c128Bytes(u.Data[:8])), ErrShape},
@@ -203,7 +207,7 @@ func TestReadFileErrorsOnDisk(t *testing.T) {
 		}
 		return &r
 	}
-	real2 := &[2][2]float64{{1, 0}, {0, 1}}
+	int2 := &[2][2]int32{{1, 0}, {0, 1}}
 	notNPY := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(notNPY, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
@@ -214,7 +218,7 @@ func TestReadFileErrorsOnDisk(t *testing.T) {
 	}{
 		{write("nonunitary.npy", rowsOf(nonUnitary)), ErrNotUnitary},
 		{write("shape.npy", &[2][3]complex128{{1, 0, 0}, {0, 1, 0}}), ErrShape},
-		{write("dtype.npy", real2), ErrDType},
+		{write("dtype.npy", int2), ErrDType},
 		{notNPY, ErrNotNPY},
 	} {
 		_, err := ReadFile(tc.path)

@@ -4,33 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
-
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/logging"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
-// newLogger logs to stderr at debug level with -v, else only errors.
-func newLogger(verbose bool, stderr io.Writer) *zap.Logger {
-	level := zapcore.ErrorLevel
-	if verbose {
-		level = zapcore.DebugLevel
-	}
-	enc := zap.NewDevelopmentEncoderConfig()
-	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(stderr), level)
-	return zap.New(core).Named("bqskit-compile")
-}
-
 // runEmbedded runs the compile task on an embedded runtime (one manager,
 // o.workers workers of one slot each) in this process, forwarding progress
-// to progress and, with -v, the tasks' log records to stderr.
-func runEmbedded(ctx context.Context, o *options, req compiler.Request, stderr io.Writer, progress func(done, total int)) (compiler.Result, error) {
-	log := newLogger(o.verbose, stderr)
+// to prog and the log records (warnings, with -v info, with -vv debug)
+// through it to its stream.
+func runEmbedded(ctx context.Context, o *options, req compiler.Request, prog *progress) (compiler.Result, error) {
+	log := o.log.Logger("bqskit-compile", prog)
 	defer log.Sync() //nolint:errcheck // nothing to do about a failed stderr sync
 	reg := hierarchy.NewRegistry()
 	if err := service.RegisterCompiler(reg, nil); err != nil {
@@ -47,10 +34,7 @@ func runEmbedded(ctx context.Context, o *options, req compiler.Request, stderr i
 	if err != nil {
 		return compiler.Result{}, err
 	}
-	level := zapcore.WarnLevel
-	if o.verbose {
-		level = zapcore.DebugLevel
-	}
+	level := logging.Level(o.log.Verbose)
 	sess := rt.OpenSession()
 	id, err := rt.Submit(sess, compiler.TaskCompile, args, level)
 	if err != nil {
@@ -73,7 +57,7 @@ func runEmbedded(ctx context.Context, o *options, req compiler.Request, stderr i
 			}
 			switch ev.Kind {
 			case hierarchy.EventProgress:
-				progress(int(ev.Done), int(ev.Total))
+				prog.update(ev.Stage, int(ev.Done), int(ev.Total))
 			case hierarchy.EventLog:
 				if ce := tasks.Check(ev.Level, ev.Message); ce != nil {
 					ce.Write()

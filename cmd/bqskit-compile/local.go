@@ -9,13 +9,12 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
+	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
@@ -84,22 +83,117 @@ func compileLocal(ctx context.Context, o *options, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	bar := newProgressBar(stderr, o.progress)
+	prog := newProgress(stderr, o.progress)
 	start := time.Now()
-	res, err := runEmbedded(ctx, o, in.req, stderr, bar.update)
-	bar.finish()
+	res, err := runEmbedded(ctx, o, in.req, prog)
 	if err != nil {
+		prog.finish("")
 		return err
 	}
 	seconds := time.Since(start).Seconds()
-	return finish(o, in, res, seconds, stdout)
+	return finish(o, in, res, seconds, ranOn{ranks: 1, workers: o.workers, version: cli.Version("bqskit-compile")}, prog, stdout, stderr)
 }
 
-// finish writes the output circuit, verifies it and writes the statistics.
-func finish(o *options, in *input, res compiler.Result, seconds float64, stdout io.Writer) error {
+// ranOn is the runtime a compile ran on, for the statistics.
+type ranOn struct {
+	server  string // address; "" for the embedded runtime
+	ranks   int    // 0: the server did not say
+	workers int    // 0: the server did not say
+	version string // the runtime's version line ("" when unknown)
+}
+
+// stats returns the runtime's statistics fields: unknown numbers are null.
+func (r ranOn) stats(m map[string]any) {
+	orNil := func(n int) any {
+		if n <= 0 {
+			return nil
+		}
+		return n
+	}
+	m["runtime"] = "embedded"
+	if r.server != "" {
+		m["runtime"] = "server"
+		m["server"] = r.server
+	}
+	m["ranks"] = orNil(r.ranks)
+	m["workers"] = orNil(r.workers)
+	if r.version != "" {
+		m["runtime_version"] = r.version
+	}
+}
+
+// passStats is one pass of the statistics: its name, seconds and the
+// two-qubit gate count after it.
+type passStats struct {
+	Pass          string  `json:"pass"`
+	Seconds       float64 `json:"seconds"`
+	TwoQubitGates int     `json:"two_qubit_gates"`
+}
+
+func passList(data *compiler.PassData) []passStats {
+	ps := []passStats{}
+	if data == nil {
+		return ps
+	}
+	for _, s := range data.Stages {
+		ps = append(ps, passStats{Pass: s.Pass, Seconds: s.Seconds, TwoQubitGates: s.TwoQubitGates})
+	}
+	return ps
+}
+
+// checkOutputs checks, before any work, that the files -o, --json and
+// --cpuprofile name can be written: the directory exists and is writable,
+// and the path is not a directory.
+func checkOutputs(o *options) error {
+	for _, f := range []struct{ flag, path string }{{"--output", o.output}, {"--json", o.jsonPath}, {"--cpuprofile", o.cpuProf}} {
+		if f.path == "" {
+			continue
+		}
+		if st, err := os.Stat(f.path); err == nil && st.IsDir() {
+			return usageError{fmt.Errorf("%s: %s is a directory", f.flag, f.path)}
+		}
+		dir := filepath.Dir(f.path)
+		st, err := os.Stat(dir)
+		switch {
+		case err != nil:
+			return usageError{fmt.Errorf("%s: directory %s: %w", f.flag, dir, err)}
+		case !st.IsDir():
+			return usageError{fmt.Errorf("%s: %s is not a directory", f.flag, dir)}
+		}
+		probe, err := os.CreateTemp(dir, ".bqskit-compile-check-*")
+		if err != nil {
+			return usageError{fmt.Errorf("%s: cannot write in directory %s: %w", f.flag, dir, err)}
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+	}
+	return nil
+}
+
+// finish writes the output circuit, verifies it, writes the statistics,
+// and with -v lists the passes with their times; on a terminal it ends the
+// progress display with a summary line.
+func finish(o *options, in *input, res compiler.Result, seconds float64, ran ranOn, prog *progress, stdout, stderr io.Writer) error {
 	out, err := qasm.Parse("result", []byte(res.QASM))
 	if err != nil {
+		prog.finish("")
 		return fmt.Errorf("reading the compiled circuit back: %w", err)
+	}
+	if in.circuit != nil {
+		stages := "s"
+		if prog.stageCount() == 1 {
+			stages = ""
+		}
+		prog.finish(fmt.Sprintf("bqskit-compile: compiled %s in %.2fs: %d -> %d two-qubit gates, %d stage%s",
+			filepath.Base(o.input), seconds, in.circuit.TwoQubitCount(), out.TwoQubitCount(), prog.stageCount(), stages))
+	} else {
+		prog.finish(fmt.Sprintf("bqskit-compile: synthesized %s in %.2fs: %d two-qubit gates",
+			filepath.Base(o.input), seconds, out.TwoQubitCount()))
+	}
+	if o.log.Verbose >= 1 {
+		for _, p := range passList(res.Data) {
+			fmt.Fprintf(stderr, "bqskit-compile: pass %-22s %8.3fs  %d two-qubit gates\n", p.Pass, p.Seconds, p.TwoQubitGates)
+		}
 	}
 	if o.output != "" {
 		if err := os.WriteFile(o.output, []byte(res.QASM), 0o644); err != nil {
@@ -116,15 +210,28 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, stdout 
 	if !o.set("max-cost") {
 		maxCost = math.Max(2*eps*float64(accepted), 1e-7)
 	}
+	stats := map[string]any{
+		"version":            cli.Version("bqskit-compile"),
+		"output":             out.Info(),
+		"seconds":            seconds,
+		"optimization_level": o.level,
+		"seed":               o.seed,
+		"block_size":         o.blockSize,
+		"passes":             passList(res.Data),
+	}
+	if o.workflow != "" {
+		stats["workflow"] = o.workflow
+		stats["optimization_level"] = nil
+	}
+	ran.stats(stats)
 	if in.target != nil {
-		cost := math.Max(linalg.Cost(*in.target, out.Unitary()), 0) // rounding can dip below 0
+		u := out.Unitary()
+		cost := math.Max(linalg.Cost(*in.target, u), 0) // rounding can dip below 0
+		dist := linalg.Distance(*in.target, u)
 		if o.jsonPath != "" {
-			stats := map[string]any{
-				"input":   map[string]int{"qubits": bits.Len(uint(in.target.Rows)) - 1},
-				"output":  out.Info(),
-				"seconds": seconds,
-				"cost":    cost,
-			}
+			stats["input"] = map[string]any{"qubits": bits.Len(uint(in.target.Rows)) - 1}
+			stats["cost"] = cost
+			stats["distance"] = dist
 			if err := writeJSON(o.jsonPath, stats); err != nil {
 				return err
 			}
@@ -143,16 +250,9 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, stdout 
 		cost, dist = &v.Cost, &v.Distance
 	}
 	if o.jsonPath != "" {
-		stats := map[string]any{
-			"input":              in.circuit.Info(),
-			"output":             out.Info(),
-			"seconds":            seconds,
-			"workers":            o.workers,
-			"optimization_level": o.level,
-			"seed":               o.seed,
-			"cost":               cost,
-			"distance":           dist,
-		}
+		stats["input"] = in.circuit.Info()
+		stats["cost"] = cost
+		stats["distance"] = dist
 		if err := writeJSON(o.jsonPath, stats); err != nil {
 			return err
 		}
@@ -161,52 +261,4 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, stdout 
 		return fmt.Errorf("verify: cost %.3g (distance %.3g) exceeds --max-cost %.3g", *cost, *dist, maxCost)
 	}
 	return nil
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-// progressBar draws "blocks done/total, elapsed" on a terminal.
-type progressBar struct {
-	mu      sync.Mutex
-	w       io.Writer
-	on      bool
-	start   time.Time
-	drawn   bool
-	lastLen int
-}
-
-func newProgressBar(w io.Writer, on bool) *progressBar {
-	return &progressBar{w: w, on: on, start: time.Now()}
-}
-
-func (p *progressBar) update(done, total int) {
-	if !p.on || total <= 0 {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	const width = 30
-	fill := width * done / total
-	line := fmt.Sprintf("\r[%s%s] %d/%d blocks  %.1fs", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
-		done, total, time.Since(p.start).Seconds())
-	pad := max(p.lastLen-len(line), 0)
-	fmt.Fprint(p.w, line+strings.Repeat(" ", pad))
-	p.lastLen = len(line)
-	p.drawn = true
-}
-
-func (p *progressBar) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.lastLen)+"\r")
-	}
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 
 	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 // Exit statuses.
@@ -17,6 +19,8 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // compilation failed, or --verify found too large a cost
 	exitUsage   = 2 // bad flags or input
+	// exitInterrupted: Ctrl-C (SIGINT) or SIGTERM stopped the compile.
+	exitInterrupted = cli.ExitInterrupted
 )
 
 func main() { cli.Main(run) }
@@ -34,8 +38,9 @@ type options struct {
 	jsonPath  string
 	verify    bool
 	maxCost   float64
-	verbose   bool
-	progress  bool // show a progress bar (stderr is a terminal)
+	log       cli.Logging
+	quiet     bool
+	progress  bool // show the progress display (stderr is a terminal, no -q)
 	cpuProf   string
 	set       func(name string) bool
 	remote    remoteOptions // --ip, --token-file (remote.go)
@@ -60,7 +65,8 @@ func newFlagSet(o *options) *cli.Command {
 	fs.StringVar(&o.jsonPath, "json", "", "write statistics as JSON to this file (input and output summaries, seconds, workers, level, seed, cost, distance)")
 	fs.BoolVar(&o.verify, "verify", false, "check the output against the input: cost 1-|Tr(U_in^† U_out)|/N (exact up to 10 qubits, else 8 random states; at most 28 qubits); exit 1 when above --max-cost")
 	fs.Float64Var(&o.maxCost, "max-cost", 0, "largest cost --verify accepts (default: 2 x 1e-8 x accepted removals and replacements, at least 1e-7)")
-	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log the compilation's progress to standard error")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display and no summary line on a terminal (warnings and errors still show)")
+	o.log.AddFlags(fs)
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the compilation to this file (read it with go tool pprof)")
 	o.remote.addFlags(fs)
 	return c
@@ -69,12 +75,24 @@ func newFlagSet(o *options) *cli.Command {
 // usage is the help text before the flag list.
 func usage() string {
 	return `Usage: bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
-                      [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]] [-v]
+                      [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]]
+                      [--ip HOST:PORT | --local] [-q] [-v | -vv]
        bqskit-compile --info FILE.qasm
 
-INPUT is an OpenQASM 2.0 file, or a NumPy .npy file holding a 2^n x 2^n complex128
-unitary (n <= 4), which is synthesized into cx and u3 gates. The compilation runs on
-an embedded runtime (workers as goroutines) in this process.
+INPUT is an OpenQASM 2.0 file, or a NumPy .npy file holding a 2^n x 2^n unitary
+(n <= 4; complex128, complex64 or real float64), which is synthesized into cx and u3
+gates.
+
+Where it runs: on the server given by --ip; else, unless --local, on the server in
+$` + protocol.AddressEnv + ` (HOST:PORT, set by the batch job templates, with the token file in
+$` + protocol.TokenFileEnv + `); else on an embedded runtime (workers as goroutines) in this process.
+
+On a terminal, standard error shows the progress: the stage (gate removal,
+resynthesis, ...), its blocks done/total, elapsed time and ETA, then a summary line;
+-q hides it. -v adds info records and the passes with their times, -vv debug records.
+--json records the input and output summaries, the runtime actually used (embedded,
+or the server's ranks and workers), the version, level, seed, per-pass seconds and
+two-qubit counts, cost and distance.
 
 A workflow file is a JSON array of pass objects, e.g.
   [{"pass": "retarget"}, {"pass": "quick_partition", "block_size": 3},
@@ -84,7 +102,8 @@ A workflow file is a JSON array of pass objects, e.g.
 Passes: ` + strings.Join(compiler.PassNames(), ", ") + `.
 
 Exit status: 0 success; 1 compilation failed or --verify exceeded --max-cost;
-2 bad command line or unreadable input.
+2 bad command line, unreadable input or unwritable -o/--json (checked before
+compiling); 130 interrupted (Ctrl-C): the compilation, local or remote, was cancelled.
 
 Flags:
 `
@@ -128,14 +147,34 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	if o.maxCost < 0 || o.maxCost != o.maxCost {
 		return nil, usageError{fmt.Errorf("--max-cost: want a non-negative number, got %v", o.maxCost)}
 	}
+	if err := o.log.Check(); err != nil {
+		return nil, err
+	}
+	if o.remote.local && o.remote.ip != "" {
+		return nil, usageError{errors.New("--local and --ip are exclusive")}
+	}
 	if o.workflow != "" && fs.Changed("optimization-level") {
 		return nil, usageError{errors.New("--workflow and --optimization-level are exclusive")}
 	}
 	return o, nil
 }
 
+// environment is what the command takes from its surroundings besides
+// the arguments and streams; tests replace it.
+type environment struct {
+	// isTerminal reports whether the writer is a terminal.
+	isTerminal func(io.Writer) bool
+	// getenv reads an environment variable.
+	getenv func(string) string
+}
+
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runIn(ctx, args, stdout, stderr, environment{isTerminal: isTerminal, getenv: os.Getenv})
+}
+
+// runIn is run in env.
+func runIn(ctx context.Context, args []string, stdout, stderr io.Writer, env environment) int {
 	o, err := parseArgs(args, stdout)
 	if errors.Is(err, cli.ErrHelp) || errors.Is(err, cli.ErrVersion) {
 		return exitOK
@@ -147,13 +186,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.info != "" {
 		err = printInfo(o.info, stdout)
 	} else {
-		o.progress = isTerminal(stderr) && !o.verbose
-		err = withProfile(o.cpuProf, func() error {
-			if o.remote.ip != "" {
-				return compileRemote(ctx, o, &o.remote, stdout, stderr)
-			}
-			return compileLocal(ctx, o, stdout, stderr)
-		})
+		o.progress = env.isTerminal(stderr) && !o.quiet
+		addr, fromEnv := o.remote.address(env.getenv)
+		err = checkOutputs(o)
+		if err == nil {
+			err = withProfile(o.cpuProf, func() error {
+				if addr != "" {
+					r := o.remote
+					r.ip, r.fromEnv, r.getenv = addr, fromEnv, env.getenv
+					return compileRemote(ctx, o, &r, stdout, stderr)
+				}
+				return compileLocal(ctx, o, stdout, stderr)
+			})
+		}
+	}
+	var ue usageError
+	if err != nil && ctx.Err() != nil && !errors.As(err, &ue) {
+		fmt.Fprintln(stderr, "bqskit-compile: interrupted: compilation cancelled")
+		return exitInterrupted
 	}
 	return report(err, stderr)
 }

@@ -164,13 +164,16 @@ func TestCompileJSONAndVerify(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"cost", "distance", "input", "optimization_level", "output", "seconds", "seed", "workers"}
+	want := []string{"block_size", "cost", "distance", "input", "optimization_level", "output", "passes", "ranks",
+		"runtime", "runtime_version", "seconds", "seed", "version", "workers"}
 	if !slices.Equal(keys, want) {
 		t.Fatalf("keys %v, want %v", keys, want)
 	}
-	if s["cost"] == nil || s["distance"] == nil || s["workers"].(float64) != 2 || s["seed"].(float64) != 7 {
+	if s["cost"] == nil || s["distance"] == nil || s["workers"].(float64) != 2 || s["ranks"].(float64) != 1 ||
+		s["seed"].(float64) != 7 || s["runtime"] != "embedded" || !strings.HasPrefix(s["version"].(string), "bqskit-compile ") {
 		t.Fatalf("stats %v", s)
 	}
+	checkPasses(t, b)
 	inInfo, outInfo := s["input"].(map[string]any), s["output"].(map[string]any)
 	if outInfo["two_qubit_gates"].(float64) > inInfo["two_qubit_gates"].(float64) {
 		t.Fatalf("two-qubit count grew: %v -> %v", inInfo, outInfo)
@@ -209,6 +212,33 @@ func TestCompileJSONAndVerify(t *testing.T) {
 	code, _, stderr = invoke(t, loose, "-o", out, "--workflow", wf, "--verify", "--max-cost", "1e-7")
 	if code != 1 || !strings.Contains(stderr, "exceeds --max-cost") {
 		t.Fatalf("exit %d, stderr %q; want 1 and a cost message", code, stderr)
+	}
+}
+
+// checkPasses checks the per-pass statistics of stats: every pass of a
+// level has a name, seconds and a two-qubit count, and partitioning and
+// for_each_block are among them.
+func checkPasses(t *testing.T, stats []byte) {
+	t.Helper()
+	var s struct {
+		Passes []struct {
+			Pass     string   `json:"pass"`
+			Seconds  *float64 `json:"seconds"`
+			TwoQubit *int     `json:"two_qubit_gates"`
+		} `json:"passes"`
+	}
+	if err := json.Unmarshal(stats, &s); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range s.Passes {
+		if p.Pass == "" || p.Seconds == nil || *p.Seconds < 0 || p.TwoQubit == nil {
+			t.Errorf("pass entry %+v", p)
+		}
+		names = append(names, p.Pass)
+	}
+	if !slices.Contains(names, "quick_partition") || !slices.Contains(names, "for_each_block") || !slices.Contains(names, "unfold") {
+		t.Errorf("passes %v lack quick_partition, for_each_block or unfold", names)
 	}
 }
 
@@ -269,17 +299,23 @@ func TestUnitaryInput(t *testing.T) {
 		t.Errorf("%d CX for a 2-qubit unitary (at most 3 needed)", c.TwoQubitCount())
 	}
 	var s struct {
-		Input   map[string]int  `json:"input"`
-		Output  circuit.Info    `json:"output"`
-		Seconds float64         `json:"seconds"`
-		Cost    *float64        `json:"cost"`
-		Extra   json.RawMessage `json:"workers"`
+		Input    map[string]int `json:"input"`
+		Output   circuit.Info   `json:"output"`
+		Seconds  float64        `json:"seconds"`
+		Cost     *float64       `json:"cost"`
+		Distance *float64       `json:"distance"`
+		Level    *int           `json:"optimization_level"`
+		Seed     *uint64        `json:"seed"`
+		Workers  *int           `json:"workers"`
+		Version  string         `json:"version"`
+		Passes   []any          `json:"passes"`
 	}
 	b, _ := os.ReadFile(stats)
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.Input["qubits"] != 2 || s.Output.Qubits != 2 || s.Cost == nil || *s.Cost > 1e-8 || s.Extra != nil {
+	if s.Input["qubits"] != 2 || s.Output.Qubits != 2 || s.Cost == nil || *s.Cost > 1e-8 || s.Distance == nil || *s.Distance > 1e-4 ||
+		s.Level == nil || *s.Level != 1 || s.Seed == nil || *s.Seed != 2 || s.Workers == nil || s.Version == "" || len(s.Passes) == 0 {
 		t.Fatalf("stats %s", b)
 	}
 	if got := linalg.Cost(u, c.Unitary()); got > 1e-8 {

@@ -24,7 +24,7 @@ func startRemoteServer(t *testing.T) (addr, tokenFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := servicetest.StartEmbedded(t, 2, gateway.Config{Token: tok})
+	srv, _ := servicetest.StartEmbedded(t, 2, gateway.Config{Token: tok, Runtime: &protocol.Runtime{Ranks: 1, Workers: 2, Slots: 2, Version: "test-server"}})
 	return srv.Addr, tokenFile
 }
 
@@ -68,7 +68,7 @@ func TestRemoteMatchesLocal(t *testing.T) {
 			t.Fatalf("remote=%v: %v\n%s", remote, err, stderr.String())
 		}
 		outs[i] = stdout.String()
-		stats[i] = statsWithout(t, jsonPath, "seconds")
+		stats[i] = statsWithout(t, jsonPath, "seconds", "passes", "workers", "ranks", "runtime", "server", "runtime_version")
 	}
 	if outs[0] != outs[1] {
 		t.Errorf("remote circuit differs from local:\nlocal:\n%s\nremote:\n%s", outs[0], outs[1])

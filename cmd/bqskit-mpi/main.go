@@ -15,6 +15,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/pinning"
+	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
@@ -67,6 +68,7 @@ func serveClients(o *options, stderr io.Writer) mpiruntime.ServeFunc {
 			return &service.Backend{
 				Backend: svc,
 				Summary: fmt.Sprintf("%d ranks, %d workers, %d slots", r.Size(), len(plan.Workers()), len(plan.Workers())*o.slots),
+				Runtime: &protocol.Runtime{Ranks: r.Size(), Workers: len(plan.Workers()), Slots: len(plan.Workers()) * o.slots},
 				Done:    srv.Done(),
 				// Shutdown goes down the tree.
 				Stop: func(context.Context) error { return errors.Join(srv.Stop(), svc.Stop()) },
