@@ -55,6 +55,7 @@ func (l *Local) Map(ctx context.Context, name string, args [][]byte, done func(i
 		}
 		return out, nil
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan int)
@@ -93,10 +94,22 @@ func (l *Local) Map(ctx context.Context, name string, args [][]byte, done func(i
 			done(n)
 		}
 	}
+	// The first failure by argument order, but not an item that only saw
+	// the cancellation another item's failure caused.
+	var cancelled error
 	for _, err := range errs {
-		if err != nil {
+		switch {
+		case err == nil:
+		case parent.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+			if cancelled == nil {
+				cancelled = err
+			}
+		default:
 			return nil, err
 		}
+	}
+	if cancelled != nil {
+		return nil, cancelled
 	}
 	if err := ctx.Err(); err != nil && n < len(args) {
 		return nil, err

@@ -23,8 +23,12 @@ func square(ctx context.Context, args []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if string(args) == "fail" {
+	switch string(args) {
+	case "fail":
 		return nil, errOdd
+	case "wait": // until another item's failure cancels the batch
+		<-ctx.Done()
+		return nil, ctx.Err()
 	}
 	n, err := strconv.Atoi(string(args))
 	if err != nil {
@@ -73,6 +77,7 @@ func TestLocalErrors(t *testing.T) {
 	}{
 		{"unknown task", "cube", [][]byte{[]byte("1")}, context.Background, batch.ErrUnknownTask},
 		{"failing item", "sq", [][]byte{[]byte("1"), []byte("fail"), []byte("3")}, context.Background, errOdd},
+		{"failure after a cancelled item", "sq", [][]byte{[]byte("wait"), []byte("fail")}, context.Background, errOdd},
 		{"cancelled", "sq", [][]byte{[]byte("1"), []byte("2"), []byte("3")}, func() context.Context {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
