@@ -52,17 +52,29 @@ func TestParseHeartbeatAndHostname(t *testing.T) {
 	}
 }
 
+type hostLayout struct {
+	name  string
+	hosts []host
+	args  []string
+	tree  []string
+}
+
+// layout returns the host layout called name.
+func layout(t *testing.T, name string) hostLayout {
+	t.Helper()
+	i := slices.IndexFunc(hostLayouts, func(l hostLayout) bool { return l.name == name })
+	if i < 0 {
+		t.Fatalf("no host layout %q", name)
+	}
+	return hostLayouts[i]
+}
+
 // hostLayouts are 8 ranks as 2 and as 4 "hosts" (BQSKIT_MPI_HOSTNAME per
 // app context), with and without --fanout 2, and the tree rank 0 must
 // print for each: the lowest rank of each host manages the others on it
 // (rank 0, the server, manages its own host's ranks); --fanout 2 turns the
 // server's children into a heap and adds levels.
-var hostLayouts = []struct {
-	name  string
-	hosts []host
-	args  []string
-	tree  []string
-}{
+var hostLayouts = []hostLayout{
 	{"2hosts", []host{{4, "hostA"}, {4, "hostB"}}, nil, []string{
 		"rank 0 server host=hostA children=[1 2 3 4] slots-below=6",
 		"rank 4 manager host=hostB children=[5 6 7] slots-below=3",
