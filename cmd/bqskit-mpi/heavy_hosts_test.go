@@ -45,9 +45,9 @@ func compileVerified(t *testing.T, c *client.Client, req *protocol.SubmitRequest
 	return res.QASM, took
 }
 
-// TestHeavyMPIHostsCompile: 8 ranks as 2 hosts and as 4 hosts with
-// --fanout 2 (BQSKIT_MPI_HOSTNAME per app context): the tree is the
-// planned one, and qft5 at levels 1 and 2 compiles to byte-for-byte the
+// TestHeavyMPIHostsCompile: 8 ranks as 2 and as 4 hosts, with and without
+// --fanout 2 (BQSKIT_MPI_HOSTNAME per app context; hostLayouts): the tree
+// is the planned one, and qft5 at levels 1 and 2 compiles to byte-for-byte the
 // embedded runtime's result for the same seed (compiled twice on each side:
 // both are deterministic).
 func TestHeavyMPIHostsCompile(t *testing.T) {
@@ -61,8 +61,8 @@ func TestHeavyMPIHostsCompile(t *testing.T) {
 			t.Fatalf("embedded qft5 -O %d differs between two runs with the same seed:\n%s\n---\n%s", level, want[level], again)
 		}
 	}
-	for _, name := range []string{"2hosts", "4hosts_fanout2"} {
-		tc := layout(t, name)
+	for _, tc := range hostLayouts {
+		name := tc.name
 		t.Run(name, func(t *testing.T) {
 			j := startHostsJob(t, tc.hosts, tc.args...)
 			c, err := client.Dial(ctxTimeout(t, 30*time.Second), j.address(), client.WithNoToken())

@@ -59,16 +59,6 @@ type hostLayout struct {
 	tree  []string
 }
 
-// layout returns the host layout called name.
-func layout(t *testing.T, name string) hostLayout {
-	t.Helper()
-	i := slices.IndexFunc(hostLayouts, func(l hostLayout) bool { return l.name == name })
-	if i < 0 {
-		t.Fatalf("no host layout %q", name)
-	}
-	return hostLayouts[i]
-}
-
 // hostLayouts are 8 ranks as 2 and as 4 "hosts" (BQSKIT_MPI_HOSTNAME per
 // app context), with and without --fanout 2, and the tree rank 0 must
 // print for each: the lowest rank of each host manages the others on it
