@@ -19,7 +19,9 @@
 // Every rank calls Boot with the same Config. Boot starts the pump: one
 // goroutine, locked to its OS thread, that initialises MPI
 // (MPI_THREAD_MULTIPLE) and from then on makes every MPI call of the
-// process. It gathers every rank's host name (one Allreduce), computes the
+// process. It gathers every rank's host name (Config.Hostname, which
+// cmd/bqskit-mpi takes from HostnameEnv, else os.Hostname; one Allreduce),
+// computes the
 // same Plan on every rank (PlanTree: rank 0 is the server, the lowest rank
 // of each host manages the others on it, --fanout inserts manager levels),
 // creates one communicator per group (a manager and its children, the
@@ -91,6 +93,13 @@
 // exits without finalising has the same effect, as does a Go panic.
 // A protocol error on the pump (a malformed message sequence) stops the
 // transport: Transport.Done closes and Err says why.
+//
+// A rank that stalls (stopped, hung) is not a failure: the node loops'
+// heartbeats (heartbeat.go; RunConfig.Heartbeat, bqskit-mpi
+// --heartbeat-deadline) route around it, and when it resumes it gets the
+// Shutdown its parent sent and waits in MPI_Finalize, without a deadline,
+// until the job ends (a rank shut down by the server's orderly shutdown
+// waits there only for the others' shutdown).
 //
 // To stop a job cleanly signal rank 0 (cmd/bqskit-mpi writes its PID with
 // --pid-file). SIGINT or SIGTERM to mpirun itself makes OpenMPI kill the

@@ -45,6 +45,10 @@ type RunConfig struct {
 	// Logger is the process's logger; Run adds rank, role and host.
 	// Config.Logger is ignored.
 	Logger *zap.Logger
+	// Heartbeat is the node loops' liveness rule (HeartbeatWithDeadline);
+	// zero: the transport's advice (hierarchy.DefaultHeartbeat). Every
+	// rank must get the same rule.
+	Heartbeat transport.Heartbeat
 }
 
 // ServeFunc runs rank 0 with the runtime server up: it serves clients
@@ -74,7 +78,7 @@ func Run(cfg RunConfig, serve ServeFunc) int {
 		log.Error("MPI start-up failed", zap.Error(err))
 		return exitFailure
 	}
-	l := &life{r: r, sigs: cfg.Signals,
+	l := &life{r: r, sigs: cfg.Signals, hb: cfg.Heartbeat,
 		log: cfg.Logger.With(zap.Int("rank", r.Rank()), zap.String("role", r.Role().String()), zap.String("host", host)),
 		// The runtime's node loggers add the role themselves.
 		rtLog: cfg.Logger.With(zap.Int("rank", r.Rank()), zap.String("host", host)).Named("runtime"),
@@ -108,6 +112,7 @@ type life struct {
 	r          *Rank
 	log, rtLog *zap.Logger
 	sigs       <-chan os.Signal
+	hb         transport.Heartbeat
 }
 
 // fatal logs why this rank fails and takes the MPI job down with it.
@@ -168,7 +173,7 @@ func (l *life) node(tree *hierarchy.Tree, reg *hierarchy.Registry) int {
 	done := make(chan error, 1)
 	go func() {
 		done <- hierarchy.RunNode(ctx, hierarchy.NodeConfig{
-			ID: transport.PeerID(l.r.Rank()), Tree: tree, Transport: l.r.Transport(), Registry: reg, Logger: l.rtLog,
+			ID: transport.PeerID(l.r.Rank()), Tree: tree, Transport: l.r.Transport(), Registry: reg, Logger: l.rtLog, Heartbeat: l.hb,
 		})
 	}()
 	l.log.Info("running", zap.Int("children", len(l.r.Node().Children)), zap.Int("slots", l.r.Node().Slots))
@@ -177,6 +182,7 @@ func (l *life) node(tree *hierarchy.Tree, reg *hierarchy.Registry) int {
 		if err != nil {
 			return l.fatal("the runtime node failed", err)
 		}
+		return l.finalizeAfterShutdown()
 	case sig := <-l.sigs:
 		l.log.Warn("signal received; waiting for the server's shutdown", zap.String("signal", sig.String()), zap.Duration("grace", nodeGrace))
 		select {
@@ -191,12 +197,43 @@ func (l *life) node(tree *hierarchy.Tree, reg *hierarchy.Registry) int {
 	return l.finalize(time.Now().Add(finalizeWait))
 }
 
+// finalizeAfterShutdown waits in MPI_Finalize, which returns once every
+// rank has called it: at once after the server's orderly shutdown, but a
+// rank the tree dropped (it stalled past the heartbeat deadline, was told
+// to shut down and has resumed) waits here until the job ends. A signal
+// while waiting gives the job nodeGrace more, then aborts it.
+func (l *life) finalizeAfterShutdown() int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- l.r.Finalize(ctx) }()
+	slow := time.NewTimer(finalizeWait)
+	defer slow.Stop()
+	sigs := l.sigs
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return l.fatal("MPI did not finalise", err)
+			}
+			l.log.Info("finalised")
+			return exitOK
+		case <-slow.C:
+			l.log.Info("shut down by the tree; waiting in MPI_Finalize for the job to end", zap.Duration("waited", finalizeWait))
+		case sig := <-sigs:
+			l.log.Warn("signal received while waiting for the job to end", zap.String("signal", sig.String()), zap.Duration("grace", nodeGrace))
+			defer time.AfterFunc(nodeGrace, cancel).Stop() // once: sigs is nil from now on
+			sigs = nil
+		}
+	}
+}
+
 // server runs rank 0: the runtime server and serve. The first signal ends
 // serve's context; a second one during the shutdown aborts the job.
 func (l *life) server(tree *hierarchy.Tree, reg *hierarchy.Registry, serve ServeFunc) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := hierarchy.NewServer(ctx, hierarchy.ServerConfig{Tree: tree, Transport: l.r.Transport(), Registry: reg, Logger: l.rtLog})
+	srv, err := hierarchy.NewServer(ctx, hierarchy.ServerConfig{Tree: tree, Transport: l.r.Transport(), Registry: reg, Logger: l.rtLog, Heartbeat: l.hb})
 	if err != nil {
 		return l.fatal("the runtime server did not start", err)
 	}

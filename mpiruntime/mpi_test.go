@@ -53,6 +53,8 @@ func runScenario(name string) {
 		err = scenarioTree()
 	case "pingpong":
 		err = scenarioPingPong()
+	case "big":
+		err = scenarioBig()
 	case "stall":
 		err = scenarioStall()
 	case "idle":

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -129,4 +130,68 @@ func cpuTime() time.Duration {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100
+}
+
+// scenarioBig: rank 0 sends rank 1 TEST_BIG_ROUNDS messages of 8 MiB, one
+// at a time, each acknowledged, with a 20 ms pause between, and prints the
+// time of each (sent and acknowledged).
+func scenarioBig() error {
+	r, err := bootFromEnv()
+	if err != nil {
+		return err
+	}
+	tr := r.Transport()
+	ctx := context.Background()
+	rounds, _ := strconv.Atoi(os.Getenv("TEST_BIG_ROUNDS"))
+	const size = 8 << 20
+	if tr.Self() != 0 {
+		for i := 0; i < rounds; i++ {
+			p, err := recvTimeout(tr, 60*time.Second)
+			if err != nil {
+				return err
+			}
+			if len(p.Data) != size || p.Data[size-1] != byte(i) {
+				return fmt.Errorf("message %d: %d bytes", i, len(p.Data))
+			}
+			_ = tr.Send(ctx, 0, []byte("ack"))
+		}
+		return finalize(r)
+	}
+	var times []string
+	for i := 0; i < rounds; i++ {
+		time.Sleep(20 * time.Millisecond)
+		b := make([]byte, size)
+		b[size-1] = byte(i)
+		t0 := time.Now()
+		if err := tr.Send(ctx, 1, b); err != nil {
+			return err
+		}
+		if _, err := recvTimeout(tr, 60*time.Second); err != nil {
+			return err
+		}
+		times = append(times, fmt.Sprintf("%.0f", float64(time.Since(t0).Microseconds())/1000))
+	}
+	fmt.Printf("BIG idle=%s ms=%s\n", os.Getenv("TEST_IDLE"), strings.Join(times, ","))
+	return finalize(r)
+}
+
+// TestMPIBigTransfer measures (BQSKIT_MEASURE=1) 8 MiB sent and
+// acknowledged between two ranks, 10 times in each of TEST_BIG_JOBS jobs
+// (default 3).
+func TestMPIBigTransfer(t *testing.T) {
+	if os.Getenv("BQSKIT_MEASURE") == "" {
+		t.Skip("measurement: set BQSKIT_MEASURE=1")
+	}
+	jobs, err := strconv.Atoi(os.Getenv("TEST_BIG_JOBS"))
+	if err != nil {
+		jobs = 3
+	}
+	for j := 0; j < jobs; j++ {
+		out := runMPI(t, 2, "big", "TEST_BIG_ROUNDS=10")
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "BIG ") {
+				t.Log(l)
+			}
+		}
+	}
 }

@@ -46,11 +46,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.Exit("bqskit-mpi", fmt.Errorf("registering the compiler's tasks: %w", err), stderr)
 	}
 	return mpiruntime.Run(mpiruntime.RunConfig{
-		Config:   mpiruntime.Config{Fanout: o.fanout, Slots: o.slots, Idle: o.idle, ChunkSize: o.chunk},
-		CPUs:     o.cpuSpec,
-		Registry: reg,
-		Signals:  sigs,
-		Logger:   base,
+		Config:    mpiruntime.Config{Fanout: o.fanout, Slots: o.slots, Idle: o.idle, ChunkSize: o.chunk, Hostname: o.host},
+		CPUs:      o.cpuSpec,
+		Registry:  reg,
+		Signals:   sigs,
+		Logger:    base,
+		Heartbeat: mpiruntime.HeartbeatWithDeadline(o.hbDeadline),
 	}, serveClients(o, stderr))
 }
 

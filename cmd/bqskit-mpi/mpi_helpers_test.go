@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
@@ -60,16 +61,40 @@ type mpiJob struct {
 // token, an address file and a pid file, plus extra flags.
 func startJob(t *testing.T, n int, extra ...string) *mpiJob {
 	t.Helper()
+	return startHostsJob(t, []host{{n: n}}, extra...)
+}
+
+// host is one app context of an MPMD mpirun: n ranks that report name as
+// their host (mpiruntime.HostnameEnv; "" leaves the system's).
+type host struct {
+	n    int
+	name string
+}
+
+// startHostsJob is startJob with one app context per host, e.g.
+// mpirun -n 4 -x BQSKIT_MPI_HOSTNAME=a bqskit-mpi ... : -n 4 -x BQSKIT_MPI_HOSTNAME=b bqskit-mpi ...
+// (ranks are numbered in app-context order).
+func startHostsJob(t *testing.T, hosts []host, extra ...string) *mpiJob {
+	t.Helper()
 	mpirun, err := exec.LookPath("mpirun")
 	if err != nil {
 		t.Skip("mpirun not installed")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	args := []string{"-n", strconv.Itoa(n), "--oversubscribe", "--bind-to", "none", bin,
-		"--port", "0", "--bind", "127.0.0.1", "--no-auth",
-		"--address-file", filepath.Join(dir, "addr"), "--pid-file", filepath.Join(dir, "pid")}
-	args = append(args, extra...)
+	args := []string{"--oversubscribe", "--bind-to", "none"}
+	for i, h := range hosts {
+		if i > 0 {
+			args = append(args, ":")
+		}
+		args = append(args, "-n", strconv.Itoa(h.n))
+		if h.name != "" {
+			args = append(args, "-x", mpiruntime.HostnameEnv+"="+h.name)
+		}
+		args = append(args, bin, "--port", "0", "--bind", "127.0.0.1", "--no-auth",
+			"--address-file", filepath.Join(dir, "addr"), "--pid-file", filepath.Join(dir, "pid"))
+		args = append(args, extra...)
+	}
 	cmd := exec.Command(mpirun, args...)
 	cmd.Env = append(os.Environ(), "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
 		"OMPI_MCA_mpi_yield_when_idle=1", "OPENBLAS_NUM_THREADS=1")
@@ -175,4 +200,15 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// treeLines returns the "tree:" lines rank 0 printed, without the prefix.
+func (j *mpiJob) treeLines() []string {
+	var out []string
+	for _, l := range strings.Split(j.out.String(), "\n") {
+		if _, rest, ok := strings.Cut(l, "bqskit-mpi: tree: "); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
 }
