@@ -258,7 +258,10 @@ func Summarize(cs []Comparison) []Summary {
 	var out []Summary
 	add := func(name string, v float64, want float64, target, detail string) {
 		s := Summary{Name: name, Value: Float(v), Target: target, Detail: detail}
-		if !math.IsNaN(v) {
+		if math.IsInf(v, 0) {
+			s.Detail += " (one side had no success or a zero figure)"
+		}
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			met := v >= want
 			s.Met = &met
 		}

@@ -35,6 +35,7 @@ func (b *bench) runtime(ctx context.Context) error {
 	}
 	for rep := range p.runtimeReps {
 		for _, it := range items {
+			b.startItem()
 			bq := func() error {
 				return b.measure(ctx, report.Record{Item: it.item, System: report.BQSKit, Rep: rep}, func(t time.Duration) (map[string]float64, map[string][]float64, error) {
 					m, err := b.py.do(map[string]any{"op": it.op, "tasks": p.tasks, "parents": p.parents, "children": p.children}, t)
@@ -115,6 +116,7 @@ func (b *bench) xrank(ctx context.Context) error {
 	p := b.p
 	item := fmt.Sprintf("round trip x%d", p.xrankK)
 	for rep := range p.xrankReps {
+		b.startItem()
 		bq := func() error {
 			return b.measure(ctx, report.Record{Item: item, System: report.BQSKit, Rep: rep}, func(t time.Duration) (map[string]float64, map[string][]float64, error) {
 				m, err := b.py.do(map[string]any{"op": "roundtrip", "k": p.xrankK}, t)
@@ -205,6 +207,7 @@ func (b *bench) instantiate(ctx context.Context) error {
 		}
 		item := fmt.Sprintf("3q/%d layers", layers)
 		for rep := range p.instReps {
+			b.startItem()
 			s := uint64(1000 * (rep + 1))
 			bq := func() error {
 				return b.measure(ctx, report.Record{Item: item, System: report.BQSKit, Rep: rep}, func(t time.Duration) (map[string]float64, map[string][]float64, error) {
@@ -279,6 +282,7 @@ func (b *bench) compileItem(ctx context.Context, input, item, variant string, le
 			return v, nil, err
 		})
 	}
+	b.startItem()
 	order := []func() error{bq, ours}
 	if (seed+level+len(item))%2 == 1 {
 		order = []func() error{ours, bq}
@@ -295,6 +299,9 @@ func (b *bench) compile(ctx context.Context) error {
 	for _, seed := range b.p.seeds {
 		for _, level := range b.p.levels {
 			for _, c := range b.p.circuits {
+				if m, ok := b.p.maxLevel[c]; ok && level > m {
+					continue
+				}
 				in := filepath.Join(b.o.testdata, c+".qasm")
 				if err := b.compileItem(ctx, in, fmt.Sprintf("%s/L%d", c, level), "", level, seed, 2, 0, b.py, false); err != nil {
 					return err
@@ -360,6 +367,7 @@ func (b *bench) scaling(ctx context.Context) error {
 	}
 	for _, n := range b.o.scalingRanks {
 		for rep := range b.p.scalingReps {
+			b.startItem()
 			err := b.measure(ctx, report.Record{Item: item, System: report.Ours, Variant: fmt.Sprintf("%d ranks", n), Rep: rep, Seed: 1}, func(t time.Duration) (map[string]float64, map[string][]float64, error) {
 				return b.oursMPICompile(ctx, in, n, t)
 			})
