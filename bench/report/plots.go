@@ -197,7 +197,7 @@ func scaling(c *Comparison) (*plot.Plot, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	var bq, us plotter.XYs
+	var bq, us, ranks plotter.XYs
 	for _, r := range rows {
 		w, err := strconv.Atoi(strings.Fields(r.Variant + " x")[0])
 		if err != nil {
@@ -207,11 +207,16 @@ func scaling(c *Comparison) (*plot.Plot, error) {
 			bq = append(bq, plotter.XY{X: float64(w), Y: v})
 		}
 		if v := finite(float64(r.Ours.Median)); v > 0 {
-			us = append(us, plotter.XY{X: float64(w), Y: v})
+			if strings.Contains(r.Variant, "rank") {
+				ranks = append(ranks, plotter.XY{X: float64(w), Y: v})
+			} else {
+				us = append(us, plotter.XY{X: float64(w), Y: v})
+			}
 		}
 	}
-	sort.Slice(bq, func(i, j int) bool { return bq[i].X < bq[j].X })
-	sort.Slice(us, func(i, j int) bool { return us[i].X < us[j].X })
+	for _, xs := range []plotter.XYs{bq, us, ranks} {
+		sort.Slice(xs, func(i, j int) bool { return xs[i].X < xs[j].X })
+	}
 	p := plot.New()
 	p.Title.Text = "Scaling: " + rows[0].Item + " wall time vs workers"
 	p.X.Label.Text = "workers"
@@ -223,7 +228,10 @@ func scaling(c *Comparison) (*plot.Plot, error) {
 		args = append(args, "BQSKit", bq)
 	}
 	if len(us) > 0 {
-		args = append(args, "ours", us)
+		args = append(args, "ours (embedded workers)", us)
+	}
+	if len(ranks) > 0 {
+		args = append(args, "ours (MPI worker ranks)", ranks)
 	}
 	if len(args) == 0 {
 		return nil, nil

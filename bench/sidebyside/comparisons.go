@@ -345,6 +345,13 @@ func workersLabel(n int) string {
 	return fmt.Sprintf("%d workers", n)
 }
 
+func ranksLabel(n int) string {
+	if n == 1 {
+		return "1 worker rank"
+	}
+	return fmt.Sprintf("%d worker ranks", n)
+}
+
 func (b *bench) scaling(ctx context.Context) error {
 	in := filepath.Join(b.o.testdata, b.p.scalingCircuit+".qasm")
 	item := b.p.scalingCircuit + "/L1"
@@ -368,7 +375,7 @@ func (b *bench) scaling(ctx context.Context) error {
 	for _, n := range b.o.scalingRanks {
 		for rep := range b.p.scalingReps {
 			b.startItem()
-			err := b.measure(ctx, report.Record{Item: item, System: report.Ours, Variant: fmt.Sprintf("%d ranks", n), Rep: rep, Seed: 1}, func(t time.Duration) (map[string]float64, map[string][]float64, error) {
+			err := b.measure(ctx, report.Record{Item: item, System: report.Ours, Variant: ranksLabel(n), Rep: rep, Seed: 1}, func(t time.Duration) (map[string]float64, map[string][]float64, error) {
 				return b.oursMPICompile(ctx, in, n, t)
 			})
 			if err != nil {

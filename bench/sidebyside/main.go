@@ -1,6 +1,3 @@
-// Command sidebyside (`make bench`, `make bench-quick`) measures
-// bqskit-mpi and BQSKit side by side on the same inputs and writes
-// bench/results/latest.json, latest.md and PNG plots. See doc.go.
 package main
 
 import (
