@@ -299,9 +299,6 @@ func (b *bench) compile(ctx context.Context) error {
 	for _, seed := range b.p.seeds {
 		for _, level := range b.p.levels {
 			for _, c := range b.p.circuits {
-				if m, ok := b.p.maxLevel[c]; ok && level > m {
-					continue
-				}
 				in := filepath.Join(b.o.testdata, c+".qasm")
 				if err := b.compileItem(ctx, in, fmt.Sprintf("%s/L%d", c, level), "", level, seed, 2, 0, b.py, false); err != nil {
 					return err

@@ -65,13 +65,14 @@ func makePlan(o options) plan {
 		p.runtimeReps, p.xrankK, p.xrankReps = 3, 200, 1
 		p.instTargets, p.instReps = 20, 1
 		p.instTargets = 50
-		p.circuits, p.levels, p.seeds = []string{"tfim4", "qft5", "grover5"}, []int{1, 2, 3}, []int{1}
-		p.maxLevel = map[string]int{"tfim4": 2, "grover5": 2}
+		// Level 3 is left to the synthesis comparison: on a loaded 2-core
+		// machine BQSKit needs minutes for even the smallest circuit.
+		p.circuits, p.levels, p.seeds = []string{"tfim4", "qft5", "grover5"}, []int{1, 2}, []int{1}
 		p.synthRandom, p.scalingCircuit, p.scalingReps = 0, "grover5", 1
 		p.timeout = map[string]time.Duration{"runtime": 2 * time.Minute, "xrank": 2 * time.Minute, "instantiate": 2 * time.Minute,
-			"compile": 2 * time.Minute, "synthesis": 150 * time.Second, "scaling": 90 * time.Second}
+			"compile": 2 * time.Minute, "synthesis": 3 * time.Minute, "scaling": 90 * time.Second}
 		p.budget = map[string]time.Duration{"runtime": 2 * time.Minute, "xrank": time.Minute, "instantiate": 2 * time.Minute,
-			"compile": 4 * time.Minute, "synthesis": 2 * time.Minute, "scaling": 90 * time.Second}
+			"compile": 4 * time.Minute, "synthesis": 3 * time.Minute, "scaling": 90 * time.Second}
 	}
 	if o.scalingCircuit != "" {
 		p.scalingCircuit = o.scalingCircuit
