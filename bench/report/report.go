@@ -16,12 +16,14 @@ type Metric struct {
 	LowerBetter bool
 	// NoRatio: a descriptive figure; no ratio is computed.
 	NoRatio bool
+	// ItemPrefix, when set, limits the metric to items starting with it.
+	ItemPrefix string
 }
 
 // Metrics compared per comparison, in table order.
 var Metrics = map[string][]Metric{
 	"runtime": {
-		{Name: "tasks_per_s", Label: "empty tasks/s", Unit: "tasks/s"},
+		{Name: "tasks_per_s", Label: "empty tasks/s", Unit: "tasks/s", ItemPrefix: "empty"},
 		{Name: "seconds", Label: "wall time", Unit: "s", LowerBetter: true},
 	},
 	"xrank": {
@@ -149,6 +151,9 @@ func Build(recs []Record) []Comparison {
 			}
 			g := groups[k]
 			for _, m := range Metrics[c.Name] {
+				if !strings.HasPrefix(k.item, m.ItemPrefix) {
+					continue
+				}
 				row := Row{Item: k.item, Variant: k.variant, Metric: m.Name, Label: m.Label, Unit: m.Unit,
 					BQSKit: side(g.b, m.Name), Ours: side(g.o, m.Name)}
 				if row.BQSKit.Status == "" && row.Ours.Status == "" {

@@ -129,12 +129,13 @@ func rec(cmp, item, sys, variant string, rep int, status string, vals map[string
 
 func TestBuildAndSummarize(t *testing.T) {
 	recs := []Record{
-		rec("runtime", "empty", BQSKit, "", 0, StatusOK, map[string]Float{"tasks_per_s": 1000, "seconds": 10}),
-		rec("runtime", "empty", BQSKit, "", 1, StatusOK, map[string]Float{"tasks_per_s": 3000, "seconds": 3}),
-		rec("runtime", "empty", Ours, "embedded", 0, StatusOK, map[string]Float{"tasks_per_s": 40000, "seconds": 0.25}),
-		rec("runtime", "empty", Ours, "mpi", 0, StatusOK, map[string]Float{"tasks_per_s": 10000, "seconds": 1}),
+		rec("runtime", "empty tasks", BQSKit, "", 0, StatusOK, map[string]Float{"tasks_per_s": 1000, "seconds": 10}),
+		rec("runtime", "empty tasks", BQSKit, "", 1, StatusOK, map[string]Float{"tasks_per_s": 3000, "seconds": 3}),
+		rec("runtime", "empty tasks", Ours, "embedded", 0, StatusOK, map[string]Float{"tasks_per_s": 40000, "seconds": 0.25}),
+		rec("runtime", "empty tasks", Ours, "mpi", 0, StatusOK, map[string]Float{"tasks_per_s": 10000, "seconds": 1}),
 		rec("runtime", "nested", BQSKit, "", 0, StatusOK, map[string]Float{"seconds": 2}),
 		rec("runtime", "nested", Ours, "embedded", 0, StatusOK, map[string]Float{"seconds": 0.1}),
+		rec("runtime", "nested", Ours, "mpi", 0, "skipped", nil),
 		rec("compile", "qft5/L1", BQSKit, "", 0, StatusOK, map[string]Float{"seconds": 20, "two_qubit_out": 20}),
 		rec("compile", "qft5/L1", Ours, "", 0, StatusOK, map[string]Float{"seconds": 1, "two_qubit_out": 10}),
 		rec("compile", "hub18/L1", BQSKit, "", 0, StatusTimeout, nil),
@@ -144,7 +145,11 @@ func TestBuildAndSummarize(t *testing.T) {
 		rec("scaling", "hub18/L1", Ours, "1 worker", 0, StatusOK, map[string]Float{"seconds": 10}),
 		rec("scaling", "hub18/L1", Ours, "2 workers", 0, StatusOK, map[string]Float{"seconds": 5.5}),
 	}
-	recs[11].Error = "verify failed"
+	for i := range recs {
+		if recs[i].Item == "adder9/L1" && recs[i].System == Ours {
+			recs[i].Error = "verify failed"
+		}
+	}
 	cs := Build(recs)
 	if len(cs) != len(Order) {
 		t.Fatalf("%d comparisons, want %d", len(cs), len(Order))
@@ -153,8 +158,16 @@ func TestBuildAndSummarize(t *testing.T) {
 	if len(rt) != 2 || rt[0].Variant != "embedded" || rt[0].BQSKit.Median != 2000 || rt[0].Ratio != 20 || rt[1].Ratio != 5 {
 		t.Fatalf("runtime rows: %+v", rt)
 	}
-	if n := len(RowsOf(Find(cs, "runtime"), "seconds")); n != 3 {
-		t.Errorf("%d wall-time rows, want 3 (nested has no throughput row)", n)
+	if n := len(RowsOf(Find(cs, "runtime"), "seconds")); n != 4 {
+		t.Errorf("%d wall-time rows, want 4", n)
+	}
+	for _, r := range Find(cs, "runtime").Rows {
+		if r.Item == "nested" && r.Metric == "tasks_per_s" {
+			t.Errorf("nested map has no throughput row: %+v", r)
+		}
+		if r.Item == "nested" && r.Variant == "mpi" && r.Ours.Status != "skipped" {
+			t.Errorf("skipped item: %+v", r)
+		}
 	}
 	comp := RowsOf(Find(cs, "compile"), "seconds")
 	byItem := map[string]Row{}
