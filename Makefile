@@ -28,7 +28,7 @@ export OMPI_MCA_mpi_yield_when_idle := 1
 export OPENBLAS_NUM_THREADS := 1
 
 .PHONY: all setup setup-test flags check-binaries test-build test-build-mpich test-container build test test-unit test-heavy test-slow test-python test-jobs vet fmt-check fuzz \
-        bench bench-runtime demo clean
+        bench bench-quick bench-venv bench-prep bench-micro bench-runtime demo clean
 
 all: build
 
@@ -105,7 +105,32 @@ fuzz: setup
 	  done; \
 	done
 
-bench: setup
+## bench: bqskit-mpi and BQSKit 1.2.1 side by side (about an hour on 2 cores);
+## writes bench/results/latest.json, latest.md and PNG plots. BENCH_ARGS adds flags
+## (e.g. --resume after an interruption; see `go run ./bench/sidebyside --help`).
+bench: bench-prep
+	bench/.build/sidebyside $(BENCH_ARGS)
+
+## bench-quick: the reduced side-by-side run (under 10 minutes), same outputs
+bench-quick: bench-prep
+	bench/.build/sidebyside --quick $(BENCH_ARGS)
+
+## bench-venv: bench/.venv with bqskit==1.2.1 (pinned); failure is reported, not fatal
+bench-venv:
+	@if [ -x bench/.venv/bin/python ] && bench/.venv/bin/python -c 'import bqskit, sys; sys.exit(bqskit.__version__ != "1.2.1")' 2>/dev/null; then \
+	  echo "bench-venv: bqskit 1.2.1 present"; \
+	else \
+	  { python3 -m venv bench/.venv && bench/.venv/bin/pip install -q bqskit==1.2.1; } \
+	    || echo "bench-venv: could not install bqskit==1.2.1; the bench will run our side only" >&2; \
+	fi
+
+bench-prep: build bench-venv
+	@mkdir -p bench/.build
+	$(GOENV) $(GO) build $(GOTAGS) -o bench/.build/rtbench ./bench/runtime
+	$(GOENV) $(GO) build $(GOTAGS) -o bench/.build/sidebyside ./bench/sidebyside
+
+## bench-micro: the Go micro-benchmarks (linalg, circuit, hierarchy, instantiate)
+bench-micro: setup
 	$(GOENV) $(GO) test $(GOTAGS) -run '^$$' -bench . -benchmem ./linalg/ ./circuit/ ./hierarchy/ ./instantiate/
 
 ## bench-runtime: runtime figures, one JSON object per line (embedded, then MPI with 4 ranks)

@@ -34,7 +34,7 @@ func main() {
 	var o options
 	fs := pflag.NewFlagSet("bench-runtime", pflag.ContinueOnError)
 	fs.StringVar(&o.mode, "mode", "embedded", "runtime to measure: embedded (server, managers and workers as goroutines in this process) or mpi (mpirun on this program; see BQSKIT_BENCH_* in mpi.go)")
-	fs.StringSliceVar(&o.benches, "bench", []string{"empty_tasks", "nested_map", "subtask_roundtrip"}, "benchmarks to run (comma-separated): empty_tasks, nested_map, subtask_roundtrip")
+	fs.StringSliceVar(&o.benches, "bench", []string{"empty_tasks", "nested_map", "subtask_roundtrip"}, "benchmarks to run (comma-separated): empty_tasks, nested_map, subtask_roundtrip, xrank_roundtrip (a round trip to a subtask in another process: under --mode mpi, another rank)")
 	fs.IntVar(&o.managers, "managers", 1, "managers under the server")
 	fs.IntVar(&o.workers, "workers", 2, "workers per manager")
 	fs.IntVar(&o.slots, "slots", 1, "compute slots per worker")

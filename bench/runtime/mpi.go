@@ -204,8 +204,17 @@ func mpiBenches(ctx context.Context, o options, w io.Writer, srv *hierarchy.Serv
 			us := func(d time.Duration) float64 { return round(float64(d)/1e3*100) / 100 }
 			rec = base("subtask_roundtrip")
 			rec["p50_us"], rec["p99_us"], rec["samples"] = us(rtbench.Quantile(ds, 0.5)), us(rtbench.Quantile(ds, 0.99)), len(ds)
+		case "xrank_roundtrip":
+			crossed, local, err := rtbench.CrossRoundtrip(ctx, srv, o.roundtrips)
+			if err != nil {
+				return fmt.Errorf("xrank_roundtrip: %w", err)
+			}
+			rec = base("xrank_roundtrip")
+			for k, v := range rtbench.CrossRecord(crossed, local) {
+				rec[k] = v
+			}
 		default:
-			return fmt.Errorf("--bench %q: unknown benchmark (want empty_tasks, nested_map or subtask_roundtrip)", b)
+			return fmt.Errorf("--bench %q: unknown benchmark (want empty_tasks, nested_map, subtask_roundtrip or xrank_roundtrip)", b)
 		}
 		if err := enc.Encode(rec); err != nil {
 			return err

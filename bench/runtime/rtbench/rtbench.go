@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +25,12 @@ const (
 	TaskNested    = "rtbench.nested"
 	TaskParent    = "rtbench.parent"
 	TaskRoundtrip = "rtbench.roundtrip"
+	// TaskPid returns the process id of the worker that ran it.
+	TaskPid = "rtbench.pid"
+	// TaskXRoundtrip is the round trip that keeps its slot while it waits
+	// and records whether each subtask ran in another process (another MPI
+	// rank).
+	TaskXRoundtrip = "rtbench.xroundtrip"
 )
 
 // ErrBadArgs reports malformed benchmark task arguments.
@@ -110,6 +117,48 @@ func Register(reg *hierarchy.Registry) error {
 			}
 			return enc(ds...), nil
 		}),
+		reg.Register(TaskPid, func(context.Context, []byte) ([]byte, error) {
+			return enc(uint64(os.Getpid())), nil
+		}),
+		reg.Register(TaskXRoundtrip, func(ctx context.Context, args []byte) ([]byte, error) {
+			k, err := u64(args, 0)
+			if err != nil {
+				return nil, err
+			}
+			t, err := task(ctx)
+			if err != nil {
+				return nil, err
+			}
+			me := uint64(os.Getpid())
+			out := make([]uint64, 0, 2*k)
+			for range k {
+				// Waiting on Done (not Task.Wait) keeps this task's compute
+				// slot: with one slot per worker the subtask cannot run on
+				// this worker and has to cross to another one.
+				t0 := time.Now()
+				f := t.Submit(TaskPid, nil)
+				select {
+				case <-f.Done():
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				d := time.Since(t0)
+				res, err := f.Result()
+				if err != nil {
+					return nil, err
+				}
+				pid, err := u64(res, 0)
+				if err != nil {
+					return nil, err
+				}
+				crossed := uint64(0)
+				if pid != me {
+					crossed = 1
+				}
+				out = append(out, uint64(d), crossed)
+			}
+			return enc(out...), nil
+		}),
 	)
 }
 
@@ -161,6 +210,47 @@ func Roundtrip(ctx context.Context, r Runner, k int) ([]time.Duration, error) {
 	return ds, nil
 }
 
+// CrossRoundtrip runs one root task that k times submits a subtask and
+// waits for it, noting whether the subtask ran in another process. It
+// returns the sorted round-trip times of the subtasks that crossed to
+// another process (under MPI: another rank) and of those that did not.
+// In one process (embedded) nothing can cross.
+func CrossRoundtrip(ctx context.Context, r Runner, k int) (crossed, local []time.Duration, err error) {
+	_, res, err := timed(ctx, r, TaskXRoundtrip, enc(uint64(k)))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(res) != 16*k {
+		return nil, nil, fmt.Errorf("%w: cross round-trip result has %d bytes, want %d", ErrBadArgs, len(res), 16*k)
+	}
+	for i := range k {
+		d := time.Duration(binary.LittleEndian.Uint64(res[16*i:]))
+		if binary.LittleEndian.Uint64(res[16*i+8:]) == 1 {
+			crossed = append(crossed, d)
+		} else {
+			local = append(local, d)
+		}
+	}
+	slices.Sort(crossed)
+	slices.Sort(local)
+	return crossed, local, nil
+}
+
+// CrossRecord is the JSON line of the xrank_roundtrip benchmark: round
+// trips (µs) of the subtasks that ran in another process, and of those
+// that stayed in the parent's.
+func CrossRecord(crossed, local []time.Duration) map[string]any {
+	us := func(d time.Duration) float64 { return math.Round(float64(d)/1e3*100) / 100 }
+	rec := map[string]any{"bench": "xrank_roundtrip", "samples": len(crossed) + len(local), "crossed": len(crossed)}
+	if len(crossed) > 0 {
+		rec["p50_us"], rec["p99_us"] = us(Quantile(crossed, 0.5)), us(Quantile(crossed, 0.99))
+	}
+	if len(local) > 0 {
+		rec["local_p50_us"] = us(Quantile(local, 0.5))
+	}
+	return rec
+}
+
 // Quantile returns the q-quantile (0..1) of sorted durations.
 func Quantile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
@@ -180,7 +270,7 @@ func Median(ds []time.Duration) time.Duration {
 // Config selects and sizes the benchmarks of RunAll.
 type Config struct {
 	// Benches to run, in order: "empty_tasks", "nested_map",
-	// "subtask_roundtrip".
+	// "subtask_roundtrip", "xrank_roundtrip".
 	Benches []string
 	// Mode and Workers are copied into each JSON line.
 	Mode    string
@@ -246,8 +336,15 @@ func RunAll(ctx context.Context, r Runner, cfg Config, w io.Writer) error {
 			us := func(d time.Duration) float64 { return math.Round(float64(d)/1e3*100) / 100 }
 			line = map[string]any{"bench": "subtask_roundtrip", "mode": cfg.Mode, "workers": cfg.Workers,
 				"p50_us": us(Quantile(ds, 0.5)), "p99_us": us(Quantile(ds, 0.99)), "samples": len(ds)}
+		case "xrank_roundtrip":
+			crossed, local, err := CrossRoundtrip(ctx, r, cfg.Roundtrips)
+			if err != nil {
+				return fmt.Errorf("xrank_roundtrip: %w", err)
+			}
+			line = CrossRecord(crossed, local)
+			line["mode"], line["workers"] = cfg.Mode, cfg.Workers
 		default:
-			return fmt.Errorf("%w: unknown benchmark %q (want empty_tasks, nested_map or subtask_roundtrip)", ErrBadArgs, b)
+			return fmt.Errorf("%w: unknown benchmark %q (want empty_tasks, nested_map, subtask_roundtrip or xrank_roundtrip)", ErrBadArgs, b)
 		}
 		if err := enc.Encode(line); err != nil {
 			return err

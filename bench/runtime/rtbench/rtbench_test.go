@@ -29,7 +29,7 @@ func TestRunAll(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	cfg := rtbench.Config{Benches: []string{"empty_tasks", "nested_map", "subtask_roundtrip"}, Mode: "embedded", Workers: 2,
+	cfg := rtbench.Config{Benches: []string{"empty_tasks", "nested_map", "subtask_roundtrip", "xrank_roundtrip"}, Mode: "embedded", Workers: 2,
 		Tasks: 500, Parents: 20, Children: 2, Roundtrips: 50, Reps: 1}
 	if err := rtbench.RunAll(ctx, rt, cfg, &out); err != nil {
 		t.Fatal(err)
@@ -38,6 +38,8 @@ func TestRunAll(t *testing.T) {
 		"empty_tasks":       {"mode", "workers", "tasks", "tasks_per_s"},
 		"nested_map":        {"mode", "workers", "shape", "seconds"},
 		"subtask_roundtrip": {"mode", "p50_us", "p99_us"},
+		// One process: no subtask can run in another one.
+		"xrank_roundtrip": {"mode", "samples", "crossed", "local_p50_us"},
 	}
 	sc := bufio.NewScanner(&out)
 	n := 0
@@ -52,13 +54,16 @@ func TestRunAll(t *testing.T) {
 				t.Errorf("%s line lacks %q: %s", name, k, sc.Text())
 			}
 		}
+		if name == "xrank_roundtrip" && (line["crossed"] != 0.0 || line["samples"] != 50.0) {
+			t.Errorf("embedded xrank_roundtrip: %s", sc.Text())
+		}
 		if name == "nested_map" && line["shape"] != "20x2" {
 			t.Errorf("shape %v", line["shape"])
 		}
 		n++
 	}
-	if n != 3 {
-		t.Fatalf("%d lines, want 3:\n%s", n, out.String())
+	if n != 4 {
+		t.Fatalf("%d lines, want 4:\n%s", n, out.String())
 	}
 	cfg.Benches = []string{"nope"}
 	if err := rtbench.RunAll(ctx, rt, cfg, &out); !errors.Is(err, rtbench.ErrBadArgs) {
