@@ -70,7 +70,7 @@ func TestHeavyMPIHostsCompile(t *testing.T) {
 				t.Fatalf("client: %v\n%s", err, j.out)
 			}
 			defer c.Close()
-			if got := j.treeLines(); !slices.Equal(got, tc.tree) {
+			if got := j.treeLines(len(tc.tree)); !slices.Equal(got, tc.tree) {
 				t.Errorf("tree:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.tree, "\n"))
 			}
 			for _, level := range levels {

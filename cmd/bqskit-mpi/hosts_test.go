@@ -98,7 +98,7 @@ func TestMPIHostGrouping(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			j := startHostsJob(t, tc.hosts, tc.args...)
 			j.address()
-			got := j.treeLines()
+			got := j.treeLines(len(tc.tree))
 			if !slices.Equal(got, tc.tree) {
 				t.Errorf("tree:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(got, "\n"), strings.Join(tc.tree, "\n"), j.out)
 			}

@@ -202,13 +202,22 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// treeLines returns the "tree:" lines rank 0 printed, without the prefix.
-func (j *mpiJob) treeLines() []string {
-	var out []string
-	for _, l := range strings.Split(j.out.String(), "\n") {
-		if _, rest, ok := strings.Cut(l, "bqskit-mpi: tree: "); ok {
-			out = append(out, rest)
+// treeLines returns the "tree:" lines rank 0 printed, without the prefix,
+// once at least want of them have arrived (mpirun forwards the ranks'
+// output on its own schedule, possibly after the address file appears),
+// or whatever arrived within 15 s.
+func (j *mpiJob) treeLines(want int) []string {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var out []string
+		for _, l := range strings.Split(j.out.String(), "\n") {
+			if _, rest, ok := strings.Cut(l, "bqskit-mpi: tree: "); ok {
+				out = append(out, rest)
+			}
 		}
+		if len(out) >= want || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return out
 }
