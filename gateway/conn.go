@@ -27,7 +27,11 @@ type conn struct {
 	nc  net.Conn
 	id  uint64
 	log *zap.Logger
-	br  *bufio.Reader
+	// host is the client's source address (without port).
+	host string
+	// evicted: displaced while waiting for hello (Server.register).
+	evicted atomic.Bool
+	br      *bufio.Reader
 
 	// outbox: frames waiting for the writer, in order.
 	outMu      sync.Mutex
@@ -55,10 +59,14 @@ type taskState struct {
 }
 
 func newConn(s *Server, nc net.Conn, id uint64) *conn {
+	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
+	if err != nil {
+		host = nc.RemoteAddr().String()
+	}
 	return &conn{
-		srv: s, cfg: &s.cfg, nc: nc, id: id,
+		srv: s, cfg: &s.cfg, nc: nc, id: id, host: host,
 		log:        s.log.With(zap.Uint64("session", id), zap.String("remote", nc.RemoteAddr().String())),
-		br:         bufio.NewReaderSize(nc, 64<<10),
+		br:         bufio.NewReaderSize(nc, 4<<10), // grown after hello
 		wake:       make(chan struct{}, 1),
 		drained:    make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
@@ -321,6 +329,8 @@ func (c *conn) serve(ctx context.Context) {
 		switch {
 		case ctx.Err() != nil:
 			c.fatal(0, &protocol.Error{Code: protocol.CodeShuttingDown, Message: "server shutting down"})
+		case c.evicted.Load():
+			c.fatal(0, displaced(c.cfg))
 		case errors.Is(err, errIdle):
 			c.fatal(0, &protocol.Error{Code: protocol.CodeNoHello, Message: fmt.Sprintf("no hello within %v of connecting", c.cfg.HelloTimeout)})
 		default:
@@ -344,13 +354,17 @@ func (c *conn) serve(ctx context.Context) {
 			e = &protocol.Error{Code: protocol.CodeAuth, Field: "token", Message: "wrong token"}
 		}
 	}
+	if e == nil {
+		e = c.srv.promote(c)
+	}
 	if e != nil {
 		c.log.Info("hello refused", zap.String("code", string(e.Code)), zap.String("reason", e.Message))
 		c.fatal(0, e)
 		return
 	}
 	limits := c.cfg.limits()
-	sess, err := c.srv.backend.OpenSession(ctx, SessionInfo{ID: c.id, Remote: c.nc.RemoteAddr().String(), Client: hello.Client, Limits: limits}, c)
+	sess, err := c.srv.backend.OpenSession(ctx, SessionInfo{ID: c.id, Remote: c.nc.RemoteAddr().String(), Client: hello.Client, Limits: limits,
+		Budget: newSessionBudget(c.srv.budget)}, c)
 	if err != nil {
 		c.log.Error("backend refused a session", zap.Error(err))
 		if ctx.Err() != nil {
@@ -361,6 +375,7 @@ func (c *conn) serve(ctx context.Context) {
 		return
 	}
 	c.sess = sess
+	c.br = bufio.NewReaderSize(c.br, 64<<10) // keeps what the small one buffered
 	c.send(&protocol.ServerMessage{Type: protocol.TypeWelcome, Protocol: protocol.ProtocolVersion, Server: c.cfg.ServerName, Limits: &limits})
 	c.log.Info("session open", zap.String("client", hello.Client))
 
