@@ -13,6 +13,7 @@ import (
 // options are the parsed command line.
 type options struct {
 	endpoint service.Endpoint
+	limits   service.Limits
 	log      cli.Logging
 	fanout   int
 	slots    int
@@ -41,6 +42,7 @@ func newCommand(o *options) *cli.Command {
 	c.NoArgs = "bqskit-mpi takes only flags"
 	fs := c.Flags
 	o.endpoint.AddFlags(fs)
+	o.limits.AddFlags(fs)
 	fs.IntVar(&o.fanout, "fanout", 0, "most children of any server or manager rank; inserts manager levels (0: no limit)")
 	fs.IntVar(&o.slots, "slots", 1, "compute slots (tasks computing at once) per worker rank")
 	fs.StringVar(&o.cpus, "cpus", "none", "pin ranks to cores: auto (one core per rank by node-local rank), a list/range such as 0-7,12 shared out in order among the ranks of a node, or none")
@@ -64,7 +66,7 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	case o.chunk < 64:
 		return nil, cli.Usagef("--chunk-bytes %d: want at least 64", o.chunk)
 	}
-	if err := errors.Join(o.endpoint.Check(), o.log.Check()); err != nil {
+	if err := errors.Join(o.endpoint.Check(), o.limits.Check(), o.log.Check()); err != nil {
 		return nil, err
 	}
 	spec, err := pinning.Parse(o.cpus)
