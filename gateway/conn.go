@@ -31,6 +31,8 @@ type conn struct {
 	host string
 	// evicted: displaced while waiting for hello (Server.register).
 	evicted atomic.Bool
+	// started: the first byte of the hello has arrived.
+	started atomic.Bool
 	br      *bufio.Reader
 
 	// outbox: frames waiting for the writer, in order.
@@ -246,6 +248,9 @@ func (c *conn) readHello(ctx context.Context) ([]byte, error) {
 	c.nc.SetReadDeadline(time.Now().Add(c.cfg.HelloTimeout))
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if _, err := c.br.Peek(1); err == nil {
+		c.started.Store(true)
 	}
 	body, err := protocol.ReadFrame(c.br, min(c.cfg.MaxFrame, maxHelloFrame))
 	if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {

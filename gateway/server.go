@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -41,10 +42,11 @@ type Config struct {
 	// MaxUnauthenticated is the number of connections that may wait for
 	// their hello at once; MaxUnauthenticatedPerHost the number from one
 	// source address. A new connection beyond either limit displaces the
-	// oldest waiting connection (of that address, or of all), which is
-	// told too_many_clients: so idle sockets can neither exhaust the
-	// sessions nor keep a client that sends its hello at once from being
-	// served. Defaults 64 and 8.
+	// oldest waiting connection (of that address, or of all; one that has
+	// sent nothing yet first), which is told too_many_clients: so idle
+	// sockets can neither exhaust the sessions nor keep a client that sends
+	// its hello at once from being served. Defaults 128 and 32 (clients on
+	// a cluster often share a login node's address).
 	MaxUnauthenticated        int
 	MaxUnauthenticatedPerHost int
 	// SessionQueuedBytes and SessionQueuedGates bound the input bytes and
@@ -93,8 +95,8 @@ func (c *Config) setDefaults() {
 	def(&c.MaxOpenTasks, 64)
 	def(&c.MaxGates, DefaultMaxGates)
 	def(&c.MaxClients, 1024)
-	def(&c.MaxUnauthenticated, 64)
-	def(&c.MaxUnauthenticatedPerHost, 8)
+	def(&c.MaxUnauthenticated, 128)
+	def(&c.MaxUnauthenticatedPerHost, 32)
 	def64 := func(p *int64, v int64) {
 		if *p <= 0 {
 			*p = v
@@ -271,11 +273,16 @@ func (s *Server) register(nc net.Conn) *conn {
 }
 
 // evictOldest displaces the oldest connection waiting for hello from host
-// (any host when ""). Called with s.mu held.
+// (any host when ""), preferring one that has sent nothing yet over one
+// whose hello is arriving. Called with s.mu held.
 func (s *Server) evictOldest(host string) {
 	var old *conn
 	for _, p := range s.pending {
-		if (host == "" || p.host == host) && (old == nil || p.id < old.id) {
+		if host != "" && p.host != host {
+			continue
+		}
+		if old == nil || (old.started.Load() && !p.started.Load()) ||
+			(old.started.Load() == p.started.Load() && p.id < old.id) {
 			old = p
 		}
 	}
@@ -321,11 +328,17 @@ func displaced(cfg *Config) *protocol.Error {
 
 func (s *Server) unregister(c *conn) {
 	s.mu.Lock()
+	_, wasSession := s.sessions[c.id]
 	if _, ok := s.pending[c.id]; ok {
 		s.dropPending(c)
 	}
 	delete(s.sessions, c.id)
+	idle := wasSession && len(s.sessions) == 0 && len(s.pending) == 0
 	s.mu.Unlock()
+	if idle {
+		// The goroutine count lets a soak test see leaks from outside.
+		s.log.Info("no clients connected", zap.Int("goroutines", runtime.NumGoroutine()))
+	}
 }
 
 // Sessions returns the number of authenticated sessions.

@@ -27,8 +27,8 @@ const (
 	DefaultMaxQubits          = 1024
 	DefaultMaxOpenTasks       = 64
 	DefaultMaxClients         = 1024
-	DefaultMaxUnauthenticated = 64
-	DefaultMaxUnauthPerHost   = 8
+	DefaultMaxUnauthenticated = 128
+	DefaultMaxUnauthPerHost   = 32
 	DefaultHelloTimeout       = 3 * time.Second
 	DefaultIdleTimeout        = 5 * time.Minute
 	DefaultSessionQueueMiB    = 16

@@ -31,7 +31,7 @@ func TestLimitsFlags(t *testing.T) {
 	}
 	g := l.Gateway
 	if g.MaxQubits != 1024 || g.MaxGates != qasm.DefaultMaxGates || g.SessionQueuedBytes != 16<<20 || g.TotalQueuedBytes != 256<<20 ||
-		g.MaxUnauthenticated != 64 || g.MaxUnauthenticatedPerHost != 8 || g.HelloTimeout.Seconds() != 3 || g.MaxFrame != 64<<20 {
+		g.MaxUnauthenticated != 128 || g.MaxUnauthenticatedPerHost != 32 || g.HelloTimeout.Seconds() != 3 || g.MaxFrame != 64<<20 {
 		t.Fatalf("defaults: %+v", g)
 	}
 	if l, err = parse("--max-gates", "1000", "--session-queue-mib", "2", "--max-unauthenticated", "5"); err != nil ||

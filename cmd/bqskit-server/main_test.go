@@ -26,7 +26,10 @@ const (
 	exitUsage   = cli.ExitUsage
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	runChild() // when started as a child server by a test
+	goleak.VerifyTestMain(m)
+}
 
 // startServer runs the command in this process and returns its address
 // once the address file appears.
@@ -82,7 +85,7 @@ func TestServeCompileAndStop(t *testing.T) {
 		t.Errorf("result is not the compiled circuit:\n%s", res.QASM)
 	}
 	// Wrong token, from another client.
-	if _, err := client.Dial(ctx, addr, client.WithToken("nope")); err == nil || !strings.Contains(err.Error(), "wrong token") {
+	if _, err := client.Dial(ctx, addr, client.WithToken("nope-0123456789abcdef")); err == nil || !strings.Contains(err.Error(), "wrong token") {
 		t.Errorf("wrong token: %v", err)
 	}
 	// Stopping with a task in flight: the client learns of the shutdown.
