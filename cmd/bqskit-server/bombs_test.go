@@ -192,7 +192,8 @@ func TestBombsRefused(t *testing.T) {
 }
 
 // floodRSSBoundMB is the documented bound on the server's RSS while one
-// session floods it with large submissions (README, PROTOCOL.md "Limits").
+// session floods it with large submissions (PROTOCOL.md, "Limits and
+// admission").
 const floodRSSBoundMB = 400
 
 // TestFloodBusy: 200 submissions of 1 MiB each from one session, sent at
