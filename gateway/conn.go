@@ -249,6 +249,9 @@ func (c *conn) readHello(ctx context.Context) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if c.evicted.Load() { // displaced before this deadline was set
+		return nil, errIdle
+	}
 	if _, err := c.br.Peek(1); err == nil {
 		c.started.Store(true)
 	}
@@ -343,7 +346,11 @@ func (c *conn) serve(ctx context.Context) {
 				c.fatal(0, e)
 			}
 		}
-		c.log.Info("connection dropped before hello", zap.Error(err))
+		if c.evicted.Load() { // one of possibly many: not worth a line each at info
+			c.log.Debug("connection displaced before hello")
+		} else {
+			c.log.Info("connection dropped before hello", zap.Error(err))
+		}
 		return
 	}
 	hello, e := protocol.DecodeHello(body)
