@@ -52,6 +52,10 @@ type conn struct {
 	tasks    map[string]*taskState
 	open     int // unfinished tasks plus submits in progress
 	inflight int // requests being served
+	// inflightBytes: frame bytes of the requests being served; reqDone is
+	// signalled when one ends.
+	inflightBytes int
+	reqDone       chan struct{}
 
 	sess Session
 }
@@ -73,6 +77,7 @@ func newConn(s *Server, nc net.Conn, id uint64) *conn {
 		drained:    make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 		tasks:      make(map[string]*taskState),
+		reqDone:    make(chan struct{}, 1),
 	}
 }
 
@@ -238,6 +243,30 @@ func (c *conn) waitOutbox(ctx context.Context) {
 	}
 }
 
+// maxInflightBytes bounds the frame bytes of the requests a session has
+// being served: beyond it the session stops reading until some are
+// answered, so that requests sent faster than the backend admits or
+// refuses them cannot pile up in memory (at most this plus one frame).
+const maxInflightBytes = 64 << 20
+
+// waitInflight blocks while the requests being served hold more than
+// maxInflightBytes.
+func (c *conn) waitInflight(ctx context.Context) {
+	for {
+		c.taskMu.Lock()
+		full := c.inflightBytes > maxInflightBytes
+		c.taskMu.Unlock()
+		if !full {
+			return
+		}
+		select {
+		case <-c.reqDone:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // maxHelloFrame bounds the first frame, read before authentication, so
 // that unauthenticated connections cannot make the server allocate much.
 const maxHelloFrame = 64 << 10
@@ -394,6 +423,7 @@ func (c *conn) serve(ctx context.Context) {
 	sem := make(chan struct{}, c.cfg.MaxInflight)
 	for {
 		c.waitOutbox(ctx)
+		c.waitInflight(ctx)
 		body, err := c.readFrame(ctx)
 		if err != nil {
 			switch {
@@ -425,8 +455,10 @@ func (c *conn) serve(ctx context.Context) {
 		case <-ctx.Done():
 			continue // next read reports the shutdown
 		}
+		size := len(body)
 		c.taskMu.Lock()
 		c.inflight++
+		c.inflightBytes += size
 		c.taskMu.Unlock()
 		reqWG.Add(1)
 		go func() {
@@ -434,7 +466,12 @@ func (c *conn) serve(ctx context.Context) {
 			c.handle(ctx, req, &reqWG)
 			c.taskMu.Lock()
 			c.inflight--
+			c.inflightBytes -= size
 			c.taskMu.Unlock()
+			select {
+			case c.reqDone <- struct{}{}:
+			default:
+			}
 			<-sem
 		}()
 	}

@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,27 +22,31 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
-// childArgsEnv, when set, makes the test binary run the command with these
-// arguments (JSON) instead of the tests, so a test can watch the server's
-// memory from outside (/proc/PID/status).
-const childArgsEnv = "BQSKIT_SERVER_TEST_CHILD_ARGS"
+// The command built once (without -race: the test watches the memory of
+// the binary users run) for the tests that run it in a process of its own.
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
 
-// runChild runs the command when the test binary was started as a child
-// server; it does not return then.
-func runChild() {
-	js := os.Getenv(childArgsEnv)
-	if js == "" {
-		return
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "bqskit-server-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "bqskit-server")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	var args []string
-	if err := json.Unmarshal([]byte(js), &args); err != nil {
-		fmt.Fprintln(os.Stderr, "bad", childArgsEnv, err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	code := run(ctx, args, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	return binPath
 }
 
 // child is bqskit-server in a process of its own.
@@ -58,13 +62,12 @@ func startChild(t *testing.T, args ...string) *child {
 	dir := t.TempDir()
 	addrFile := filepath.Join(dir, "address")
 	args = append([]string{"--bind", "127.0.0.1", "--port", "0", "--address-file", addrFile}, args...)
-	js, _ := json.Marshal(args)
 	tok, err := protocol.NewToken()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^$"), token: tok, stderr: &servicetest.SyncBuffer{}}
-	c.cmd.Env = append(os.Environ(), childArgsEnv+"="+string(js), protocol.TokenEnv+"="+tok, "GOMAXPROCS=2")
+	c := &child{cmd: exec.Command(buildBinary(t), args...), token: tok, stderr: &servicetest.SyncBuffer{}}
+	c.cmd.Env = append(os.Environ(), protocol.TokenEnv+"="+tok, "GOMAXPROCS=2")
 	c.cmd.Stderr = c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -202,31 +205,67 @@ const floodRSSBoundMB = 400
 // item 4).
 func TestFloodBusy(t *testing.T) {
 	srv := startChild(t, "--workers", "1")
-	c := srv.dial(t)
-	src := servicetest.Circuit(t, "qft5.qasm")
-	big := src + "//" + strings.Repeat("x", 1<<20-len(src)-3) + "\n"
-	var (
-		mu    sync.Mutex
-		codes = map[protocol.Code]int{}
-		wg    sync.WaitGroup
-	)
-	start := time.Now()
-	for range 200 {
-		wg.Go(func() {
-			_, err := c.Submit(context.Background(), &protocol.SubmitRequest{QASM: big, OptimizationLevel: 3})
-			var code protocol.Code = "ok"
-			var ge *protocol.Error
-			if errors.As(err, &ge) {
-				code = ge.Code
-			} else if err != nil {
-				code = protocol.Code(err.Error())
-			}
-			mu.Lock()
-			codes[code]++
-			mu.Unlock()
-		})
+	// Raw frames, encoded once: the test's own JSON encoding would
+	// dominate the run under -race.
+	nc, err := net.DialTimeout("tcp", srv.addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Minute))
+	br := bufio.NewReader(nc)
+	recv := func() protocol.ServerMessage {
+		t.Helper()
+		body, err := protocol.ReadFrame(br, protocol.DefaultMaxFrame)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		var m protocol.ServerMessage
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	hello, _ := json.Marshal(protocol.Hello{Type: protocol.TypeHello, Protocol: protocol.ProtocolVersion, Token: srv.token})
+	if _, err := nc.Write(protocol.AppendFrame(nil, hello)); err != nil {
+		t.Fatal(err)
+	}
+	if m := recv(); m.Type != protocol.TypeWelcome {
+		t.Fatalf("hello: %+v", m.Error)
+	}
+	src := servicetest.Circuit(t, "qft5.qasm")
+	big, _ := json.Marshal(src + "//" + strings.Repeat("x", 1<<20-len(src)-3) + "\n")
+	start := time.Now()
+	sent := make(chan error, 1)
+	go func() {
+		bw := bufio.NewWriter(nc)
+		for id := 1; id <= 200; id++ {
+			body := fmt.Appendf(nil, `{"type":"submit","id":%d,"optimization_level":3,"qasm":%s}`, id, big)
+			if _, err := bw.Write(protocol.AppendFrame(nil, body)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- bw.Flush()
+	}()
+	codes := map[protocol.Code]int{}
+	for answered := 0; answered < 200; {
+		m := recv()
+		switch {
+		case m.Type == protocol.TypeReply:
+			codes["ok"]++
+		case m.Type == protocol.TypeError && m.ID != 0:
+			codes[m.Error.Code]++
+		case m.Type == protocol.TypeError:
+			t.Fatalf("session error: %+v", m.Error)
+		default:
+			continue // events
+		}
+		answered++
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
 	peak := srv.memKiB(t, "VmHWM")
 	t.Logf("200 submissions of 1 MiB answered in %v: %v; server peak RSS %.1f MB", time.Since(start), codes, float64(peak)/1024)
 	if codes[protocol.CodeBusy] == 0 || codes["ok"] == 0 || codes["ok"]+codes[protocol.CodeBusy] != 200 {

@@ -27,8 +27,12 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	runChild() // when started as a child server by a test
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		if binPath != "" {
+			os.RemoveAll(filepath.Dir(binPath))
+		}
+		os.Exit(code)
+	}))
 }
 
 // startServer runs the command in this process and returns its address
