@@ -28,7 +28,7 @@ export OMPI_MCA_mpi_yield_when_idle := 1
 export OPENBLAS_NUM_THREADS := 1
 
 .PHONY: all setup setup-test flags check-binaries test-build test-build-mpich test-container build test test-unit test-heavy test-slow test-python test-jobs vet fmt-check fuzz \
-        bench bench-quick bench-venv bench-prep bench-micro bench-runtime demo clean
+        bench bench-quick bench-venv bench-prep bench-micro bench-runtime demo clean soak
 
 all: build
 
@@ -77,6 +77,12 @@ test-python: build
 ## test-slow: long acceptance runs kept out of CI (10 random 3-qubit syntheses)
 test-slow: build
 	$(GOENV) $(GO) test -tags "slow,$$BQSKIT_GO_TAGS" -count=1 -timeout 120m -run 'Slow' -v ./...
+
+## soak: 16 random clients (submit, cancel, disconnect, bad frames) against bqskit-server,
+## then mpirun -n 3 bqskit-mpi, SOAK_DURATION each (default 3m; bounded to 10 minutes in all)
+SOAK_DURATION ?= 3m
+soak: build
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -count=1 -timeout 10m -run Soak -v ./service/soak/
 
 ## test-jobs: the Slurm and PBS templates on a private single-node Slurm (needs root)
 test-jobs: build

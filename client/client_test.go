@@ -88,8 +88,12 @@ func TestErrors(t *testing.T) {
 	b := &gatewaytest.Backend{}
 	srv := gatewaytest.Start(t, gateway.Config{}, b)
 	ctx := context.Background()
-	if _, err := client.Dial(ctx, srv.Addr, client.WithToken("wrong")); !errors.Is(err, protocol.ErrAuth) {
+	if _, err := client.Dial(ctx, srv.Addr, client.WithToken("wrong-token-0123456789")); !errors.Is(err, protocol.ErrAuth) {
 		t.Fatalf("wrong token: %v", err)
+	}
+	// A token shorter than 16 characters is refused before connecting.
+	if _, err := client.Dial(ctx, srv.Addr, client.WithToken("wrong")); !errors.Is(err, protocol.ErrShortToken) {
+		t.Fatalf("short token: %v", err)
 	}
 	c := dial(t, srv)
 	_, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: "qreg q[1];\n// invalid 4 2\n", Filename: "x.qasm"})
@@ -212,7 +216,7 @@ func TestDialRetriesAndTokenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No server: refused after the retries, with the address in the error.
-	if _, err := client.Dial(context.Background(), addr, client.WithToken("x"), client.WithRetries(1, time.Millisecond)); err == nil {
+	if _, err := client.Dial(context.Background(), addr, client.WithToken("x123456789abcdef0"), client.WithRetries(1, time.Millisecond)); err == nil {
 		t.Fatal("dial with no server succeeded")
 	}
 	// Missing token file.

@@ -121,6 +121,15 @@ type Plan struct {
 // ErrUnsupported or ErrRequest) naming the field at fault; input errors
 // are the input package's.
 func NewPlan(r Request) (*Plan, error) {
+	return NewPlanContext(context.Background(), r, qasm.Limits{})
+}
+
+// NewPlanContext is NewPlan parsing the QASM input with the caller's
+// limits (zero fields: qasm's defaults) and stopping when ctx is done (the
+// error then wraps ctx.Err()). A server passes its --max-qubits and
+// --max-gates; an input over them is a *qasm.Error matching
+// qasm.ErrTooManyQubits, ErrTooManyClbits or ErrTooManyGates.
+func NewPlanContext(ctx context.Context, r Request, lim qasm.Limits) (*Plan, error) {
 	level := cmp.Or(r.OptimizationLevel, DefaultLevel)
 	if err := checkLevel(level); err != nil {
 		return nil, err
@@ -152,7 +161,7 @@ func NewPlan(r Request) (*Plan, error) {
 		if name == "" {
 			name = "input.qasm"
 		}
-		c, err := qasm.Parse(name, []byte(r.QASM))
+		c, err := qasm.ParseContext(ctx, name, []byte(r.QASM), lim)
 		if err != nil {
 			return nil, err
 		}

@@ -23,8 +23,12 @@ type SessionInfo struct {
 	Remote string
 	// Client is the client's self-description from hello.
 	Client string
-	// Limits are the server's limits; the backend enforces MaxQubits.
+	// Limits are the server's limits; the backend enforces MaxQubits and
+	// MaxGates.
 	Limits protocol.Limits
+	// Budget is the session's share of the server's admission budget: the
+	// backend admits each task through it (nil: no limit).
+	Budget *SessionBudget
 }
 
 // Session is one client's view of the backend. The gateway calls its
@@ -32,7 +36,8 @@ type SessionInfo struct {
 //
 // Errors: return an *Error to choose the code the client sees
 // (CodeInvalidCircuit with File/Line/Col, CodeUnknownPass, CodeTooManyQubits,
-// CodeBadRequest with Field, CodeTaskFailed, CodeCancelled, CodeUnknownTask);
+// CodeTooLarge, CodeBusy, CodeBadRequest with Field, CodeTaskFailed,
+// CodeCancelled, CodeUnknownTask);
 // any other error is reported as CodeInternal with its message.
 type Session interface {
 	// Submit validates and starts a task, returning its id.

@@ -27,7 +27,13 @@ type conn struct {
 	nc  net.Conn
 	id  uint64
 	log *zap.Logger
-	br  *bufio.Reader
+	// host is the client's source address (without port).
+	host string
+	// evicted: displaced while waiting for hello (Server.register).
+	evicted atomic.Bool
+	// started: the first byte of the hello has arrived.
+	started atomic.Bool
+	br      *bufio.Reader
 
 	// outbox: frames waiting for the writer, in order.
 	outMu      sync.Mutex
@@ -46,6 +52,10 @@ type conn struct {
 	tasks    map[string]*taskState
 	open     int // unfinished tasks plus submits in progress
 	inflight int // requests being served
+	// inflightBytes: frame bytes of the requests being served; reqDone is
+	// signalled when one ends.
+	inflightBytes int
+	reqDone       chan struct{}
 
 	sess Session
 }
@@ -55,14 +65,19 @@ type taskState struct {
 }
 
 func newConn(s *Server, nc net.Conn, id uint64) *conn {
+	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
+	if err != nil {
+		host = nc.RemoteAddr().String()
+	}
 	return &conn{
-		srv: s, cfg: &s.cfg, nc: nc, id: id,
+		srv: s, cfg: &s.cfg, nc: nc, id: id, host: host,
 		log:        s.log.With(zap.Uint64("session", id), zap.String("remote", nc.RemoteAddr().String())),
-		br:         bufio.NewReaderSize(nc, 64<<10),
+		br:         bufio.NewReaderSize(nc, 4<<10), // grown after hello
 		wake:       make(chan struct{}, 1),
 		drained:    make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 		tasks:      make(map[string]*taskState),
+		reqDone:    make(chan struct{}, 1),
 	}
 }
 
@@ -228,6 +243,30 @@ func (c *conn) waitOutbox(ctx context.Context) {
 	}
 }
 
+// maxInflightBytes bounds the frame bytes of the requests a session has
+// being served: beyond it the session stops reading until some are
+// answered, so that requests sent faster than the backend admits or
+// refuses them cannot pile up in memory (at most this plus one frame).
+const maxInflightBytes = 64 << 20
+
+// waitInflight blocks while the requests being served hold more than
+// maxInflightBytes.
+func (c *conn) waitInflight(ctx context.Context) {
+	for {
+		c.taskMu.Lock()
+		full := c.inflightBytes > maxInflightBytes
+		c.taskMu.Unlock()
+		if !full {
+			return
+		}
+		select {
+		case <-c.reqDone:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // maxHelloFrame bounds the first frame, read before authentication, so
 // that unauthenticated connections cannot make the server allocate much.
 const maxHelloFrame = 64 << 10
@@ -238,6 +277,12 @@ func (c *conn) readHello(ctx context.Context) ([]byte, error) {
 	c.nc.SetReadDeadline(time.Now().Add(c.cfg.HelloTimeout))
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.evicted.Load() { // displaced before this deadline was set
+		return nil, errIdle
+	}
+	if _, err := c.br.Peek(1); err == nil {
+		c.started.Store(true)
 	}
 	body, err := protocol.ReadFrame(c.br, min(c.cfg.MaxFrame, maxHelloFrame))
 	if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
@@ -321,6 +366,8 @@ func (c *conn) serve(ctx context.Context) {
 		switch {
 		case ctx.Err() != nil:
 			c.fatal(0, &protocol.Error{Code: protocol.CodeShuttingDown, Message: "server shutting down"})
+		case c.evicted.Load():
+			c.fatal(0, displaced(c.cfg))
 		case errors.Is(err, errIdle):
 			c.fatal(0, &protocol.Error{Code: protocol.CodeNoHello, Message: fmt.Sprintf("no hello within %v of connecting", c.cfg.HelloTimeout)})
 		default:
@@ -328,7 +375,11 @@ func (c *conn) serve(ctx context.Context) {
 				c.fatal(0, e)
 			}
 		}
-		c.log.Info("connection dropped before hello", zap.Error(err))
+		if c.evicted.Load() { // one of possibly many: not worth a line each at info
+			c.log.Debug("connection displaced before hello")
+		} else {
+			c.log.Info("connection dropped before hello", zap.Error(err))
+		}
 		return
 	}
 	hello, e := protocol.DecodeHello(body)
@@ -344,13 +395,17 @@ func (c *conn) serve(ctx context.Context) {
 			e = &protocol.Error{Code: protocol.CodeAuth, Field: "token", Message: "wrong token"}
 		}
 	}
+	if e == nil {
+		e = c.srv.promote(c)
+	}
 	if e != nil {
 		c.log.Info("hello refused", zap.String("code", string(e.Code)), zap.String("reason", e.Message))
 		c.fatal(0, e)
 		return
 	}
 	limits := c.cfg.limits()
-	sess, err := c.srv.backend.OpenSession(ctx, SessionInfo{ID: c.id, Remote: c.nc.RemoteAddr().String(), Client: hello.Client, Limits: limits}, c)
+	sess, err := c.srv.backend.OpenSession(ctx, SessionInfo{ID: c.id, Remote: c.nc.RemoteAddr().String(), Client: hello.Client, Limits: limits,
+		Budget: newSessionBudget(c.srv.budget)}, c)
 	if err != nil {
 		c.log.Error("backend refused a session", zap.Error(err))
 		if ctx.Err() != nil {
@@ -361,12 +416,14 @@ func (c *conn) serve(ctx context.Context) {
 		return
 	}
 	c.sess = sess
+	c.br = bufio.NewReaderSize(c.br, 64<<10) // keeps what the small one buffered
 	c.send(&protocol.ServerMessage{Type: protocol.TypeWelcome, Protocol: protocol.ProtocolVersion, Server: c.cfg.ServerName, Limits: &limits, Runtime: c.cfg.Runtime})
 	c.log.Info("session open", zap.String("client", hello.Client))
 
 	sem := make(chan struct{}, c.cfg.MaxInflight)
 	for {
 		c.waitOutbox(ctx)
+		c.waitInflight(ctx)
 		body, err := c.readFrame(ctx)
 		if err != nil {
 			switch {
@@ -398,8 +455,10 @@ func (c *conn) serve(ctx context.Context) {
 		case <-ctx.Done():
 			continue // next read reports the shutdown
 		}
+		size := len(body)
 		c.taskMu.Lock()
 		c.inflight++
+		c.inflightBytes += size
 		c.taskMu.Unlock()
 		reqWG.Add(1)
 		go func() {
@@ -407,7 +466,12 @@ func (c *conn) serve(ctx context.Context) {
 			c.handle(ctx, req, &reqWG)
 			c.taskMu.Lock()
 			c.inflight--
+			c.inflightBytes -= size
 			c.taskMu.Unlock()
+			select {
+			case c.reqDone <- struct{}{}:
+			default:
+			}
 			<-sem
 		}()
 	}

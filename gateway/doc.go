@@ -8,7 +8,13 @@
 // client session to a Backend (package service implements one over the
 // runtime and the compiler) and enforces the protocol's limits (frame
 // size, open tasks per session, hello/idle/read/write timeouts, client
-// count). A session that ends for any reason has its unfinished tasks
+// count). Connections that have not completed hello are counted apart
+// from sessions, in total and per source address, and a new one displaces
+// the oldest waiting one, so idle sockets cannot lock clients out. The
+// server's admission budget (input bytes and gates of unfinished tasks,
+// per session and in total) is handed to the backend as each session's
+// SessionBudget; the backend admits tasks through it and answers busy
+// beyond it. A session that ends for any reason has its unfinished tasks
 // cancelled through Session.Close; other sessions are not affected.
 //
 // Callers must: build a Config with a Token (see protocol.ServerToken) or

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -33,15 +34,39 @@ type Config struct {
 	MaxQubits int
 	// MaxOpenTasks is the number of unfinished tasks per session. Default 64.
 	MaxOpenTasks int
-	// MaxClients is the number of concurrent sessions. Default 1024.
+	// MaxGates is the most operations a circuit may have after expanding
+	// user gates and register broadcasts (enforced by the backend).
+	// Default DefaultMaxGates.
+	MaxGates int
+	// MaxClients is the number of concurrent authenticated sessions.
+	// Connections still waiting for hello do not count. Default 1024.
 	MaxClients int
+	// MaxUnauthenticated is the number of connections that may wait for
+	// their hello at once; MaxUnauthenticatedPerHost the number from one
+	// source address. A new connection beyond either limit displaces the
+	// oldest waiting connection (of that address, or of all; one that has
+	// sent nothing yet first), which is told too_many_clients: so idle
+	// sockets can neither exhaust the sessions nor keep a client that sends
+	// its hello at once from being served. Defaults 128 and 32 (clients on
+	// a cluster often share a login node's address).
+	MaxUnauthenticated        int
+	MaxUnauthenticatedPerHost int
+	// SessionQueuedBytes and SessionQueuedGates bound the input bytes and
+	// the operations of one session's unfinished tasks beyond its first;
+	// TotalQueuedBytes and TotalQueuedGates those of all sessions. A
+	// submit beyond them is answered busy (see SessionBudget). Defaults
+	// 16 MiB and 2^20 gates per session, 256 MiB and 2^23 gates in all.
+	SessionQueuedBytes int64
+	SessionQueuedGates int64
+	TotalQueuedBytes   int64
+	TotalQueuedGates   int64
 	// MaxInflight is the number of requests of one session served at once;
 	// the session's reader waits when it is reached. Default 256.
 	MaxInflight int
 	// EventQueue is the number of events queued per session before events
 	// are dropped. Default 4096.
 	EventQueue int
-	// HelloTimeout bounds the wait for hello after connecting. Default 10 s.
+	// HelloTimeout bounds the wait for hello after connecting. Default 3 s.
 	HelloTimeout time.Duration
 	// IdleTimeout closes a session with nothing in flight that sends
 	// nothing for this long. Default 5 min.
@@ -70,10 +95,24 @@ func (c *Config) setDefaults() {
 	def(&c.MaxFrame, protocol.DefaultMaxFrame)
 	def(&c.MaxQubits, 1024)
 	def(&c.MaxOpenTasks, 64)
+	def(&c.MaxGates, DefaultMaxGates)
 	def(&c.MaxClients, 1024)
+	def(&c.MaxUnauthenticated, 128)
+	def(&c.MaxUnauthenticatedPerHost, 32)
+	def64 := func(p *int64, v int64) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	def64(&c.SessionQueuedBytes, 16<<20)
+	def64(&c.SessionQueuedGates, 1<<20)
+	def64(&c.TotalQueuedBytes, 256<<20)
+	def64(&c.TotalQueuedGates, 1<<23)
+	c.TotalQueuedBytes = max(c.TotalQueuedBytes, c.SessionQueuedBytes)
+	c.TotalQueuedGates = max(c.TotalQueuedGates, c.SessionQueuedGates)
 	def(&c.MaxInflight, 256)
 	def(&c.EventQueue, 4096)
-	defD(&c.HelloTimeout, 10*time.Second)
+	defD(&c.HelloTimeout, 3*time.Second)
 	defD(&c.IdleTimeout, 5*time.Minute)
 	defD(&c.ReadTimeout, 2*time.Minute)
 	defD(&c.WriteTimeout, time.Minute)
@@ -87,8 +126,16 @@ func (c *Config) limits() protocol.Limits {
 		MaxOpenTasks:  c.MaxOpenTasks,
 		IdleTimeoutS:  c.IdleTimeout.Seconds(),
 		ReadTimeoutS:  c.ReadTimeout.Seconds(),
+		MaxGates:      c.MaxGates,
+		QueuedBytes:   c.SessionQueuedBytes,
+		QueuedGates:   c.SessionQueuedGates,
 	}
 }
+
+// DefaultMaxGates is the default Config.MaxGates: the QASM reader's
+// default limit (qasm.DefaultMaxGates), which the compile task applies
+// where it runs.
+const DefaultMaxGates = 1 << 19
 
 // Server errors.
 var (
@@ -105,8 +152,12 @@ type Server struct {
 	backend Backend
 	log     *zap.Logger
 
+	budget *budget
+
 	mu       sync.Mutex
-	sessions map[uint64]*conn
+	sessions map[uint64]*conn // authenticated
+	pending  map[uint64]*conn // waiting for hello
+	perHost  map[string]int   // pending connections by source address
 	nextID   uint64
 }
 
@@ -116,13 +167,21 @@ func New(cfg Config, backend Backend, log *zap.Logger) (*Server, error) {
 	if cfg.Token == "" && !cfg.NoAuth {
 		return nil, ErrNoToken
 	}
+	if !cfg.NoAuth {
+		if err := protocol.CheckToken(cfg.Token, "the server's configuration"); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
 	if backend == nil {
 		panic("gateway: nil backend")
 	}
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Server{cfg: cfg, backend: backend, log: log, sessions: make(map[uint64]*conn)}, nil
+	srv := &Server{cfg: cfg, backend: backend, log: log, sessions: make(map[uint64]*conn),
+		pending: make(map[uint64]*conn), perHost: make(map[string]int)}
+	srv.budget = &budget{cfg: &srv.cfg}
+	return srv, nil
 }
 
 // Limits returns the limits the server announces.
@@ -185,15 +244,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		backoff = 0
 		c := s.register(nc)
-		if c == nil {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s.refuse(nc, &protocol.Error{Code: protocol.CodeTooManyClients, Fatal: true,
-					Message: fmt.Sprintf("server has %d clients, its limit", s.cfg.MaxClients)})
-			}()
-			continue
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -206,38 +256,103 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return acceptErr
 }
 
+// register adds a new connection to those waiting for hello, displacing
+// the oldest waiting one of its source address, or of all, when a limit is
+// reached.
 func (s *Server) register(nc net.Conn) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.sessions) >= s.cfg.MaxClients {
-		return nil
-	}
 	s.nextID++
 	c := newConn(s, nc, s.nextID)
-	s.sessions[c.id] = c
+	if s.perHost[c.host] >= s.cfg.MaxUnauthenticatedPerHost {
+		s.evictOldest(c.host)
+	} else if len(s.pending) >= s.cfg.MaxUnauthenticated {
+		s.evictOldest("")
+	}
+	s.pending[c.id] = c
+	s.perHost[c.host]++
 	return c
+}
+
+// evictOldest displaces the oldest connection waiting for hello from host
+// (any host when ""), preferring one that has sent nothing yet over one
+// whose hello is arriving. Called with s.mu held.
+func (s *Server) evictOldest(host string) {
+	var old *conn
+	for _, p := range s.pending {
+		if host != "" && p.host != host {
+			continue
+		}
+		if old == nil || (old.started.Load() && !p.started.Load()) ||
+			(old.started.Load() == p.started.Load() && p.id < old.id) {
+			old = p
+		}
+	}
+	if old == nil {
+		return
+	}
+	s.dropPending(old)
+	old.evicted.Store(true)
+	old.nc.SetReadDeadline(time.Now()) // its hello read returns now
+}
+
+// dropPending removes c from the connections waiting for hello. Called
+// with s.mu held.
+func (s *Server) dropPending(c *conn) {
+	delete(s.pending, c.id)
+	if s.perHost[c.host]--; s.perHost[c.host] <= 0 {
+		delete(s.perHost, c.host)
+	}
+}
+
+// promote makes a connection that passed hello a session, or says why it
+// cannot be one.
+func (s *Server) promote(c *conn) *protocol.Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.pending[c.id]; !ok {
+		return displaced(&s.cfg)
+	}
+	s.dropPending(c)
+	if len(s.sessions) >= s.cfg.MaxClients {
+		return &protocol.Error{Code: protocol.CodeTooManyClients, Fatal: true,
+			Message: fmt.Sprintf("server has %d clients, its limit", s.cfg.MaxClients)}
+	}
+	s.sessions[c.id] = c
+	return nil
+}
+
+func displaced(cfg *Config) *protocol.Error {
+	return &protocol.Error{Code: protocol.CodeTooManyClients, Fatal: true,
+		Message: fmt.Sprintf("too many connections waiting for hello (limit %d, %d per address): this one, the oldest, was dropped; send hello at once after connecting",
+			cfg.MaxUnauthenticated, cfg.MaxUnauthenticatedPerHost)}
 }
 
 func (s *Server) unregister(c *conn) {
 	s.mu.Lock()
+	_, wasSession := s.sessions[c.id]
+	if _, ok := s.pending[c.id]; ok {
+		s.dropPending(c)
+	}
 	delete(s.sessions, c.id)
+	idle := wasSession && len(s.sessions) == 0 && len(s.pending) == 0
 	s.mu.Unlock()
+	if idle {
+		// The goroutine count lets a soak test see leaks from outside.
+		s.log.Info("no clients connected", zap.Int("goroutines", runtime.NumGoroutine()))
+	}
 }
 
-// Sessions returns the number of connected sessions.
+// Sessions returns the number of authenticated sessions.
 func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.sessions)
 }
 
-// refuse writes one fatal error frame and closes nc.
-func (s *Server) refuse(nc net.Conn, e *protocol.Error) {
-	defer nc.Close()
-	body, err := encodeMessage(&protocol.ServerMessage{Type: protocol.TypeError, Error: e})
-	if err != nil {
-		return
-	}
-	nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	protocol.WriteFrame(nc, body)
+// Unauthenticated returns the number of connections waiting for hello.
+func (s *Server) Unauthenticated() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
 }

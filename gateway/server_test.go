@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -472,5 +473,163 @@ func TestNoAuth(t *testing.T) {
 		if gateway.IsLoopback(addr) != want {
 			t.Errorf("IsLoopback(%q) != %v", addr, want)
 		}
+	}
+}
+
+// raiseFileLimit raises the soft limit on open files to at least n, or
+// skips the test when the hard limit is lower.
+func raiseFileLimit(t *testing.T, n uint64) {
+	t.Helper()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Cur >= n {
+		return
+	}
+	if lim.Max < n {
+		t.Skipf("needs %d open files; the hard limit is %d (ulimit -Hn)", n, lim.Max)
+	}
+	old := lim
+	lim.Cur = n
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
+}
+
+// TestUnauthenticatedFlood: 2,000 sockets that never send hello, from the
+// good client's own address, and another address reconnecting all the
+// time, neither lock out a client with the token (issue 17, item 1).
+func TestUnauthenticatedFlood(t *testing.T) {
+	const idle = 2000
+	raiseFileLimit(t, 2*idle+1000)
+	b := &gatewaytest.Backend{}
+	srv := gatewaytest.Start(t, gateway.Config{}, b)
+	var socks []net.Conn
+	t.Cleanup(func() {
+		for _, nc := range socks {
+			nc.Close()
+		}
+	})
+	for range idle {
+		nc, err := net.DialTimeout("tcp", srv.Addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("idle socket %d: %v", len(socks), err)
+		}
+		socks = append(socks, nc)
+	}
+	// Wait until the server has taken them all: all but the newest 32 (the
+	// per-address limit) are displaced, each told so.
+	displacedErr := func(nc net.Conn) {
+		t.Helper()
+		nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+		body, err := protocol.ReadFrame(nc, protocol.DefaultMaxFrame)
+		if err != nil {
+			t.Fatalf("displaced socket: %v", err)
+		}
+		var m protocol.ServerMessage
+		if err := json.Unmarshal(body, &m); err != nil || m.Error == nil || m.Error.Code != protocol.CodeTooManyClients || !m.Error.Fatal {
+			t.Fatalf("displaced socket got %s", body)
+		}
+	}
+	start := time.Now()
+	displacedErr(socks[idle-33])
+	t.Logf("the server took %d idle sockets in %v", idle, time.Since(start))
+	// Another source address reconnects all the time, about 1,000 times a
+	// second (each socket stays open until 100 later ones are open).
+	ctx, cancel := context.WithCancel(context.Background())
+	churned := make(chan int)
+	go func() {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: time.Second}
+		var open []net.Conn
+		n := 0
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for ctx.Err() == nil {
+			<-tick.C
+			nc, err := d.DialContext(ctx, "tcp", srv.Addr)
+			if err != nil {
+				continue
+			}
+			n++
+			open = append(open, nc)
+			if len(open) > 100 {
+				open[0].Close()
+				open = open[1:]
+			}
+		}
+		for _, nc := range open {
+			nc.Close()
+		}
+		churned <- n
+	}()
+	for i := range 5 {
+		start := time.Now()
+		c := dialRaw(t, srv.Addr)
+		c.hello(srv.Token)
+		c.send(submit(1, bell, nil))
+		if m := c.recvReply(1); m.Type != protocol.TypeReply {
+			t.Fatalf("submit during the flood: %+v", m.Error)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("client %d: welcome and submit took %v during the flood (want under 1 s)", i, d)
+		}
+		c.nc.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	n := <-churned
+	t.Logf("the other address opened %d connections meanwhile", n)
+	if u := srv.Unauthenticated(); u > 128 {
+		t.Errorf("%d connections waiting for hello, want at most 128", u)
+	}
+	displacedErr(socks[0])
+}
+
+// TestUnauthenticatedLimitsPerHost: waiting connections of one address
+// displace each other, not those of another address; sessions do not
+// count against the waiting limit, nor waiting connections against
+// MaxClients.
+func TestUnauthenticatedLimitsPerHost(t *testing.T) {
+	srv := gatewaytest.Start(t, gateway.Config{MaxUnauthenticated: 6, MaxUnauthenticatedPerHost: 3, MaxClients: 2}, &gatewaytest.Backend{})
+	a := dialRaw(t, srv.Addr)
+	a.hello(srv.Token)
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 3)}, Timeout: 5 * time.Second}
+	other, err := d.Dial("tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	for range 10 {
+		dialRaw(t, srv.Addr)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Unauthenticated() != 4 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if u := srv.Unauthenticated(); u != 4 {
+		t.Fatalf("%d waiting connections, want 3 of 127.0.0.1 and 1 of 127.0.0.3", u)
+	}
+	// other (127.0.0.3) is still there: its hello gets the last session.
+	r := &raw{t: t, nc: other}
+	r.hello(srv.Token)
+	if s := srv.Sessions(); s != 2 {
+		t.Fatalf("%d sessions, want 2", s)
+	}
+	c := dialRaw(t, srv.Addr)
+	c.send(map[string]any{"type": "hello", "protocol": protocol.ProtocolVersion, "token": srv.Token})
+	if m := c.recv(); m.Error == nil || m.Error.Code != protocol.CodeTooManyClients {
+		t.Fatalf("third session: %+v", m)
+	}
+	a.send(submit(1, bell, nil))
+	if m := a.recvReply(1); m.Type != protocol.TypeReply {
+		t.Fatalf("first session: %+v", m.Error)
+	}
+}
+
+func TestShortToken(t *testing.T) {
+	if _, err := gateway.New(gateway.Config{Token: "0123456789abcde"}, &gatewaytest.Backend{}, nil); !errors.Is(err, protocol.ErrShortToken) {
+		t.Fatalf("15-character token: %v", err)
 	}
 }

@@ -58,6 +58,8 @@ const (
 	CodeCancelled       Code = "cancelled"
 	CodeIdleTimeout     Code = "idle_timeout"
 	CodeTooManyClients  Code = "too_many_clients"
+	CodeTooLarge        Code = "too_large"
+	CodeBusy            Code = "busy"
 	CodeShuttingDown    Code = "shutting_down"
 	CodeInternal        Code = "internal"
 )
@@ -82,6 +84,8 @@ var (
 	ErrCancelled       = errors.New("protocol: task cancelled")
 	ErrIdleTimeout     = errors.New("protocol: idle timeout")
 	ErrTooManyClients  = errors.New("protocol: too many clients")
+	ErrTooLarge        = errors.New("protocol: input too large")
+	ErrBusy            = errors.New("protocol: server busy")
 	ErrShuttingDown    = errors.New("protocol: server shutting down")
 	ErrInternal        = errors.New("protocol: internal error")
 )
@@ -105,6 +109,8 @@ var codeSentinels = map[Code]error{
 	CodeCancelled:       ErrCancelled,
 	CodeIdleTimeout:     ErrIdleTimeout,
 	CodeTooManyClients:  ErrTooManyClients,
+	CodeTooLarge:        ErrTooLarge,
+	CodeBusy:            ErrBusy,
 	CodeShuttingDown:    ErrShuttingDown,
 	CodeInternal:        ErrInternal,
 }
@@ -192,7 +198,7 @@ func ParseLogLevel(s string) (LogLevel, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, fmt.Errorf("%w: log level %q: want error, warning, info, debug, trace or a number", ErrBadRequest, s)
+		return 0, &levelError{fmt.Sprintf("log level %q: want error, warning, info, debug, trace or a number", s)}
 	}
 	return levelFromNumber(n), nil
 }
@@ -212,16 +218,27 @@ func levelFromNumber(n int) LogLevel {
 	}
 }
 
+// levelError is a log level that cannot be read; it matches ErrBadRequest,
+// and a request decoder reports it as bad_request naming the field
+// log_level (the only level a request carries).
+type levelError struct{ msg string }
+
+func (e *levelError) Error() string        { return e.msg }
+func (e *levelError) Is(target error) bool { return target == ErrBadRequest }
+
 // MarshalJSON writes the level name.
 func (l LogLevel) MarshalJSON() ([]byte, error) { return json.Marshal(l.String()) }
 
 // UnmarshalJSON accepts a level name or a BQSKit number.
 func (l *LogLevel) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if string(b) == "null" { // absent: the default
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+			return &levelError{fmt.Sprintf("log level: invalid string %s", b)}
 		}
 		v, err := ParseLogLevel(s)
 		if err != nil {
@@ -232,7 +249,7 @@ func (l *LogLevel) UnmarshalJSON(b []byte) error {
 	}
 	var n int
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("log level: want a name or an integer, got %s", b)
+		return &levelError{fmt.Sprintf("log level: want a name or an integer, got JSON %s", b)}
 	}
 	*l = levelFromNumber(n)
 	return nil
@@ -245,6 +262,13 @@ type Limits struct {
 	MaxOpenTasks  int     `json:"max_open_tasks"`
 	IdleTimeoutS  float64 `json:"idle_timeout_s"`
 	ReadTimeoutS  float64 `json:"read_timeout_s"`
+	// MaxGates bounds a circuit's operations after expanding user gates
+	// and register broadcasts (0: not announced, an older server).
+	MaxGates int `json:"max_gates,omitempty"`
+	// QueuedBytes and QueuedGates bound the input bytes and operations of
+	// a session's unfinished tasks beyond its first (0: not announced).
+	QueuedBytes int64 `json:"queued_bytes,omitempty"`
+	QueuedGates int64 `json:"queued_gates,omitempty"`
 }
 
 // Runtime describes the compute behind a server, sent in the welcome
@@ -455,7 +479,10 @@ func decodeStrict(body []byte, v any) *Error {
 func jsonError(err error) *Error {
 	var ute *json.UnmarshalTypeError
 	var se *json.SyntaxError
+	var le *levelError
 	switch {
+	case errors.As(err, &le):
+		return &Error{Code: CodeBadRequest, Field: "log_level", Message: `field "log_level": ` + le.msg}
 	case errors.As(err, &ute):
 		if ute.Field == "" {
 			return &Error{Code: CodeBadJSON, Message: fmt.Sprintf("a message must be a JSON object, got JSON %s", ute.Value)}

@@ -23,12 +23,28 @@ const (
 	TokenFileEnv = "BQSKIT_MPI_TOKEN_FILE"
 )
 
+// MinTokenLength is the shortest token a server accepts or a client sends
+// (NewToken writes 64 hex digits).
+const MinTokenLength = 16
+
 // Token errors.
 var (
 	// ErrTokenFile: the token file cannot be used (missing, empty, or
 	// readable by others).
 	ErrTokenFile = errors.New("protocol: token file")
+	// ErrShortToken: a token has fewer than MinTokenLength characters.
+	ErrShortToken = errors.New("protocol: token too short")
 )
+
+// CheckToken refuses a token shorter than MinTokenLength; source names
+// where it came from in the error.
+func CheckToken(token, source string) error {
+	if len(token) < MinTokenLength {
+		return fmt.Errorf("%w: the token from %s has %d characters; want at least %d (a fresh token file holds 64 hex digits: delete the file and restart the server to create one)",
+			ErrShortToken, source, len(token), MinTokenLength)
+	}
+	return nil
+}
 
 // DefaultTokenFile is ~/.config/bqskit-mpi/token (under $XDG_CONFIG_HOME
 // when that is set).
@@ -53,8 +69,20 @@ func NewToken() (string, error) {
 // when getenv returns it non-empty, else the contents of path (the default
 // token file when path is ""), creating the file with mode 0600 and a fresh
 // token when it does not exist. A file readable by group or others is
-// refused. created reports whether the file was written.
+// refused, and so is a token shorter than MinTokenLength (ErrShortToken).
+// created reports whether the file was written.
 func ServerToken(path string, getenv func(string) string) (token, source string, created bool, err error) {
+	token, source, created, err = serverToken(path, getenv)
+	if err == nil {
+		err = CheckToken(token, source)
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	return token, source, created, nil
+}
+
+func serverToken(path string, getenv func(string) string) (token, source string, created bool, err error) {
 	if t := strings.TrimSpace(getenv(TokenEnv)); t != "" {
 		return t, "$" + TokenEnv, false, nil
 	}
@@ -97,13 +125,14 @@ func ServerToken(path string, getenv func(string) string) (token, source string,
 
 // ClientToken returns the token a client should send: explicit when
 // non-empty, else $BQSKIT_MPI_TOKEN, else the contents of path (the default
-// token file when path is "").
+// token file when path is ""). A token shorter than MinTokenLength is
+// refused (ErrShortToken): no server accepts it.
 func ClientToken(explicit, path string, getenv func(string) string) (string, error) {
 	if t := strings.TrimSpace(explicit); t != "" {
-		return t, nil
+		return checkedToken(t, "the explicit token")
 	}
 	if t := strings.TrimSpace(getenv(TokenEnv)); t != "" {
-		return t, nil
+		return checkedToken(t, "$"+TokenEnv)
 	}
 	if path == "" {
 		var err error
@@ -115,7 +144,17 @@ func ClientToken(explicit, path string, getenv func(string) string) (string, err
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w: %s does not exist: start the server first (it writes the file), pass the token, or set %s", ErrTokenFile, path, TokenEnv)
 	}
-	return t, err
+	if err != nil {
+		return "", err
+	}
+	return checkedToken(t, path)
+}
+
+func checkedToken(t, source string) (string, error) {
+	if err := CheckToken(t, source); err != nil {
+		return "", err
+	}
+	return t, nil
 }
 
 func readTokenFile(path string, strictMode bool) (string, error) {

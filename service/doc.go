@@ -6,11 +6,17 @@
 // into protocol terms.
 //
 // Requests are validated before anything is scheduled, with
-// compiler.NewPlan (the QASM is parsed once here; the compile task parses
-// its encoded request again where it runs, possibly another process): an
-// invalid QASM file is answered with its file, line and column, an unknown
-// pass with its name, a circuit wider than the server's limit with both
-// widths. Compiler errors are mapped to protocol codes by their type
+// compiler.NewPlanContext (the QASM is parsed once here, with the server's
+// --max-qubits and --max-gates, in one of ParseSlots parse slots, stopping
+// when the client's session ends; the compile task parses its encoded
+// request again where it runs, possibly another process, with the reader's
+// defaults, which the flags may not exceed): an invalid QASM file is
+// answered with its file, line and column, an unknown pass with its name, a
+// circuit over the width limit with too_many_qubits, over the gate limit
+// with too_large. Each task is admitted through the session's
+// gateway.SessionBudget, by input bytes before parsing and by gate count
+// after, and answered busy beyond it; its share is released when the task
+// ends. Limits holds the limit flags every server command shares. Compiler errors are mapped to protocol codes by their type
 // (*compiler.RequestError's kind and field, *qasm.Error, unitaryio's
 // sentinels), never by their text.
 //

@@ -120,6 +120,17 @@ func TestServeErrors(t *testing.T) {
 	if !errors.Is(err, protocol.ErrTokenFile) {
 		t.Errorf("world-readable token file: %v", err)
 	}
+	// A token shorter than 16 characters: a usage error at start-up.
+	t.Setenv(protocol.TokenEnv, "short")
+	err = Serve(context.Background(), Endpoint{Bind: "127.0.0.1"}, cfg, func() (*Backend, error) {
+		t.Error("start called despite a short token")
+		return nil, boom
+	})
+	var ue cli.UsageError
+	if !errors.Is(err, protocol.ErrShortToken) || !errors.As(err, &ue) || !strings.Contains(err.Error(), "at least 16") {
+		t.Errorf("short token: %v", err)
+	}
+	t.Setenv(protocol.TokenEnv, "")
 	slow := make(chan struct{})
 	defer close(slow)
 	ctx, cancel := context.WithCancel(context.Background())

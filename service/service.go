@@ -47,11 +47,17 @@ type RuntimeSession interface {
 	Close() error
 }
 
+// ParseSlots is the number of submissions the service parses at once (the
+// others wait, cancellably). A parse at the qasm default limit of 2^19
+// operations peaks near 250 MB, so this bounds the memory of parsing.
+const ParseSlots = 2
+
 // Service implements gateway.Backend over a Runtime.
 type Service struct {
-	rt   Runtime
-	log  *zap.Logger
-	stop func() error
+	rt    Runtime
+	log   *zap.Logger
+	stop  func() error
+	parse chan struct{} // a parse slot is held while parsing
 }
 
 // New returns a service over rt. log may be nil.
@@ -62,7 +68,7 @@ func New(rt Runtime, log *zap.Logger) *Service {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Service{rt: rt, log: log}
+	return &Service{rt: rt, log: log, parse: make(chan struct{}, ParseSlots)}
 }
 
 // Stop stops a runtime the service started (StartEmbedded); it does
@@ -80,15 +86,23 @@ func (s *Service) OpenSession(ctx context.Context, info gateway.SessionInfo, sin
 	if err != nil {
 		return nil, fmt.Errorf("service: open runtime session: %w", err)
 	}
-	return &session{rs: rs, info: info, sink: sink, log: s.log.With(zap.Uint64("session", info.ID)),
-		tasks: make(map[string]*taskInfo)}, nil
+	wctx, cancel := context.WithCancel(context.Background())
+	return &session{svc: s, rs: rs, info: info, sink: sink, log: s.log.With(zap.Uint64("session", info.ID)),
+		tasks: make(map[string]*taskInfo), watchCtx: wctx, stopWatch: cancel}, nil
 }
 
 type session struct {
+	svc  *Service
 	rs   RuntimeSession
 	info gateway.SessionInfo
 	sink gateway.EventSink
 	log  *zap.Logger
+
+	// The watchers release each task's admission ticket when it ends;
+	// Close stops and waits for them.
+	watchCtx  context.Context
+	stopWatch context.CancelFunc
+	watchers  sync.WaitGroup
 
 	mu    sync.Mutex
 	tasks map[string]*taskInfo
@@ -105,15 +119,19 @@ type taskInfo struct {
 
 // CompilerRequest converts and validates a submit request: it decodes the
 // unitary, parses the circuit and the workflow, and checks the qubit
-// limit (maxQubits <= 0: no limit). Errors are *protocol.Error.
+// limit (maxQubits <= 0: qasm's default). Errors are *protocol.Error.
 func CompilerRequest(req *protocol.SubmitRequest, maxQubits int) (compiler.Request, error) {
-	cr, _, err := compilerRequest(req, maxQubits)
+	cr, _, err := compilerRequest(context.Background(), req, protocol.Limits{MaxQubits: maxQubits})
 	return cr, err
 }
 
-// compilerRequest is CompilerRequest that also returns the validated plan
-// (whose circuit is the request's QASM, parsed once).
-func compilerRequest(req *protocol.SubmitRequest, maxQubits int) (compiler.Request, *compiler.Plan, error) {
+// compilerRequest is CompilerRequest with the server's limits (MaxQubits,
+// MaxGates; zero: qasm's defaults), parsing until ctx ends, that also
+// returns the validated plan (whose circuit is the request's QASM, parsed
+// once). A circuit over the limits is refused while it is read, before it
+// is built: too_many_qubits, or too_large for gates and classical bits.
+func compilerRequest(ctx context.Context, req *protocol.SubmitRequest, lim protocol.Limits) (compiler.Request, *compiler.Plan, error) {
+	maxQubits := lim.MaxQubits
 	if err := req.Validate(); err != nil {
 		return compiler.Request{}, nil, err
 	}
@@ -136,8 +154,11 @@ func compilerRequest(req *protocol.SubmitRequest, maxQubits int) (compiler.Reque
 		}
 		cr.Unitary = b
 	}
-	plan, err := compiler.NewPlan(cr)
+	plan, err := compiler.NewPlanContext(ctx, cr, qasm.Limits{MaxQubits: max(maxQubits, 0), MaxGates: max(lim.MaxGates, 0)})
 	if err != nil {
+		if ctx.Err() != nil {
+			return cr, nil, ctx.Err()
+		}
 		return cr, nil, planError(err)
 	}
 	n := 0
@@ -161,6 +182,10 @@ func planError(err error) *protocol.Error {
 	var qe *qasm.Error
 	var re *compiler.RequestError
 	switch {
+	case errors.As(err, &qe) && errors.Is(err, qasm.ErrTooManyQubits):
+		return &protocol.Error{Code: protocol.CodeTooManyQubits, Field: "qasm", File: qe.File, Line: qe.Line, Col: qe.Col, Message: qe.Error()}
+	case errors.As(err, &qe) && (errors.Is(err, qasm.ErrTooManyGates) || errors.Is(err, qasm.ErrTooManyClbits)):
+		return &protocol.Error{Code: protocol.CodeTooLarge, Field: "qasm", File: qe.File, Line: qe.Line, Col: qe.Col, Message: qe.Error()}
 	case errors.As(err, &qe):
 		return &protocol.Error{Code: protocol.CodeInvalidCircuit, Field: "qasm", File: qe.File, Line: qe.Line, Col: qe.Col, Message: qe.Error()}
 	case errors.Is(err, unitaryio.ErrNotNPY), errors.Is(err, unitaryio.ErrDType), errors.Is(err, unitaryio.ErrShape),
@@ -179,10 +204,39 @@ func planError(err error) *protocol.Error {
 	return &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}
 }
 
+// Submit admits the request (the session's budget, by input bytes first),
+// parses it in one of the service's parse slots with the server's limits
+// and the session's context (a client that leaves stops its parse), adds
+// its gate count to the budget, and starts the compile task. The budget is
+// released when the task ends.
 func (s *session) Submit(ctx context.Context, req *protocol.SubmitRequest) (string, error) {
-	cr, plan, err := compilerRequest(req, s.info.Limits.MaxQubits)
+	if err := req.Validate(); err != nil {
+		return "", err
+	}
+	ticket, err := s.info.Budget.Admit(int64(len(req.QASM) + len(req.Unitary)))
 	if err != nil {
 		return "", err
+	}
+	admitted := false
+	defer func() {
+		if !admitted {
+			ticket.Release()
+		}
+	}()
+	select {
+	case s.svc.parse <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	cr, plan, err := compilerRequest(ctx, req, s.info.Limits)
+	<-s.svc.parse
+	if err != nil {
+		return "", err
+	}
+	if plan.Circuit != nil {
+		if err := ticket.AddGates(int64(plan.Circuit.Len())); err != nil {
+			return "", err
+		}
 	}
 	args, err := compiler.EncodeRequest(cr)
 	if err != nil {
@@ -192,6 +246,13 @@ func (s *session) Submit(ctx context.Context, req *protocol.SubmitRequest) (stri
 	if err != nil {
 		return "", fmt.Errorf("service: submit: %w", err)
 	}
+	admitted = true
+	s.watchers.Add(1)
+	go func() {
+		defer s.watchers.Done()
+		s.rs.Result(s.watchCtx, id) // the task ended (or the session closed)
+		ticket.Release()
+	}()
 	ti := &taskInfo{level: req.LogLevel, name: cr.Name, twoQubit: -1, start: time.Now()}
 	if ti.name == "" {
 		ti.name = "input"
@@ -304,5 +365,8 @@ func (s *session) Cancel(ctx context.Context, id string) error {
 }
 
 func (s *session) Close() error {
-	return s.rs.Close()
+	err := s.rs.Close()
+	s.stopWatch()
+	s.watchers.Wait()
+	return err
 }

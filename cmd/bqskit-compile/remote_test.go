@@ -88,7 +88,7 @@ func TestRemoteErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	wrong := writeFile(t, "token", "0123\n")
+	wrong := writeFile(t, "token", "0123456789abcdef-wrong\n")
 	err = compileRemote(context.Background(), o, &remoteOptions{ip: addr, tokenFile: wrong}, &stdout, &stderr)
 	if !errors.Is(err, protocol.ErrAuth) {
 		t.Errorf("wrong token: %v", err)
@@ -118,7 +118,7 @@ func TestRemoteCommandLine(t *testing.T) {
 	if code, _, stderr := invoke(t, bad, "--ip", addr, "--token-file", tokenFile); code != exitUsage || !strings.Contains(stderr, "bad.qasm:3:") {
 		t.Errorf("invalid input: exit %d: %s", code, stderr)
 	}
-	wrong := writeFile(t, "token", "nope\n")
+	wrong := writeFile(t, "token", "nope-0123456789abcdef\n")
 	if code, _, stderr := invoke(t, in, "--ip", addr, "--token-file", wrong); code != exitFailure || !strings.Contains(stderr, "wrong token") {
 		t.Errorf("wrong token: exit %d: %s", code, stderr)
 	}

@@ -64,7 +64,7 @@ func serveClients(o *options, stderr io.Writer) mpiruntime.ServeFunc {
 			fmt.Fprintf(stderr, "bqskit-mpi: tree: %s\n", l)
 		}
 		svc := service.New(service.HierarchyRuntime(srv), log.Named("service"))
-		cfg := service.ServeConfig{Name: "bqskit-mpi", Shutdown: mpiruntime.ShutdownBudget * 2 / 3, Logger: log, Stderr: stderr}
+		cfg := service.ServeConfig{Name: "bqskit-mpi", Gateway: o.limits.Gateway, Shutdown: mpiruntime.ShutdownBudget * 2 / 3, Logger: log, Stderr: stderr}
 		return service.Serve(ctx, o.endpoint, cfg, func() (*service.Backend, error) {
 			return &service.Backend{
 				Backend: svc,

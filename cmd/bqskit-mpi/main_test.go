@@ -45,6 +45,9 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"--log-format", "xml"}, "--log-format"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--chunk-bytes", "10"}, "--chunk-bytes 10"},
+		{[]string{"--max-qubits", "64", "--max-gates", "100000", "--hello-timeout", "1s", "--total-queue-gates", "2000000"}, ""},
+		{[]string{"--max-gates", "0"}, "--max-gates"},
+		{[]string{"--session-queue-mib", "512"}, "--session-queue-mib"},
 	} {
 		o, err := parseArgs(tc.args, io.Discard)
 		if tc.err == "" {

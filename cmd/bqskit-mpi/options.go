@@ -19,6 +19,7 @@ const minHeartbeatDeadline = time.Second
 // options are the parsed command line.
 type options struct {
 	endpoint service.Endpoint
+	limits   service.Limits
 	log      cli.Logging
 	fanout   int
 	slots    int
@@ -60,6 +61,7 @@ func newCommand(o *options) *cli.Command {
 	c.NoArgs = "bqskit-mpi takes only flags"
 	fs := c.Flags
 	o.endpoint.AddFlags(fs)
+	o.limits.AddFlags(fs)
 	fs.IntVar(&o.fanout, "fanout", 0, "most children of any server or manager rank; inserts manager levels (0: no limit)")
 	fs.IntVar(&o.slots, "slots", 1, "compute slots (tasks computing at once) per worker rank")
 	fs.StringVar(&o.cpus, "cpus", "none", "pin ranks to cores: auto (one core per rank by node-local rank), a list/range such as 0-7,12 shared out in order among the ranks of a node, or none")
@@ -86,7 +88,7 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	case o.hbDeadline < minHeartbeatDeadline:
 		return nil, cli.Usagef("--heartbeat-deadline %v: want at least %v", o.hbDeadline, minHeartbeatDeadline)
 	}
-	if err := errors.Join(o.endpoint.Check(), o.log.Check()); err != nil {
+	if err := errors.Join(o.endpoint.Check(), o.limits.Check(), o.log.Check()); err != nil {
 		return nil, err
 	}
 	spec, err := pinning.Parse(o.cpus)

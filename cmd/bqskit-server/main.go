@@ -6,24 +6,20 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/bqskit-mpi/bqskit-mpi/cli"
-	"github.com/bqskit-mpi/bqskit-mpi/gateway"
-	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 	"github.com/bqskit-mpi/bqskit-mpi/service"
 )
 
 func main() { cli.Main(run) }
 
 type options struct {
-	workers     int
-	endpoint    service.Endpoint
-	log         cli.Logging
-	gateway     gateway.Config
-	maxFrameMiB int
+	workers  int
+	endpoint service.Endpoint
+	log      cli.Logging
+	limits   service.Limits
 }
 
 const usage = `Usage: bqskit-server [--workers N] [--port P] [--bind ADDR] [--address-file F] [--token-file F] [-v]
@@ -46,12 +42,7 @@ func newCommand(o *options) *cli.Command {
 	fs.IntVar(&o.workers, "num-workers", runtime.NumCPU(), "same as --workers (BQSKit's bqskit-manager name)")
 	o.endpoint.AddFlags(fs)
 	o.log.AddFlags(fs)
-	fs.IntVar(&o.gateway.MaxQubits, "max-qubits", 1024, "widest circuit accepted")
-	fs.IntVar(&o.gateway.MaxOpenTasks, "max-open-tasks", 64, "unfinished tasks per client")
-	fs.IntVar(&o.gateway.MaxClients, "max-clients", 1024, "concurrent clients")
-	fs.IntVar(&o.maxFrameMiB, "max-frame-mib", protocol.DefaultMaxFrame>>20, "largest protocol frame in MiB (bounds the circuit size)")
-	fs.DurationVar(&o.gateway.IdleTimeout, "idle-timeout", 5*time.Minute, "close a client connection with nothing in flight that sends nothing for this long")
-	fs.DurationVar(&o.gateway.HelloTimeout, "hello-timeout", 10*time.Second, "close a connection that does not authenticate within this time")
+	o.limits.AddFlags(fs)
 	return c
 }
 
@@ -65,19 +56,10 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 
 // check validates the options and completes the gateway's limits.
 func (o *options) check() error {
-	g := &o.gateway
-	switch {
-	case o.workers < 1:
+	if o.workers < 1 {
 		return cli.Usagef("--workers: want at least 1, got %d", o.workers)
-	case o.maxFrameMiB < 1 || o.maxFrameMiB > 4095:
-		return cli.Usagef("--max-frame-mib: want 1 to 4095, got %d", o.maxFrameMiB)
-	case g.MaxQubits < 1 || g.MaxOpenTasks < 1 || g.MaxClients < 1:
-		return cli.Usagef("--max-qubits, --max-open-tasks and --max-clients must be at least 1")
-	case g.IdleTimeout <= 0 || g.HelloTimeout <= 0:
-		return cli.Usagef("--idle-timeout and --hello-timeout must be positive")
 	}
-	g.MaxFrame = o.maxFrameMiB << 20
-	return errors.Join(o.log.Check(), o.endpoint.Check())
+	return errors.Join(o.limits.Check(), o.log.Check(), o.endpoint.Check())
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -88,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	host, _ := os.Hostname()
 	log := o.log.Logger("bqskit-server", stderr).With(zap.String("role", "server"), zap.String("host", host))
 	defer log.Sync() //nolint:errcheck // stderr sync errors are not actionable
-	err = service.Serve(ctx, o.endpoint, service.ServeConfig{Name: "bqskit-server", Gateway: o.gateway, Logger: log, Stderr: stderr},
+	err = service.Serve(ctx, o.endpoint, service.ServeConfig{Name: "bqskit-server", Gateway: o.limits.Gateway, Logger: log, Stderr: stderr},
 		func() (*service.Backend, error) { return service.EmbeddedBackend(o.workers, log.Named("runtime")) })
 	return cli.Exit("bqskit-server", err, stderr)
 }

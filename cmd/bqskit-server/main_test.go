@@ -26,7 +26,14 @@ const (
 	exitUsage   = cli.ExitUsage
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		if binPath != "" {
+			os.RemoveAll(filepath.Dir(binPath))
+		}
+		os.Exit(code)
+	}))
+}
 
 // startServer runs the command in this process and returns its address
 // once the address file appears.
@@ -82,7 +89,7 @@ func TestServeCompileAndStop(t *testing.T) {
 		t.Errorf("result is not the compiled circuit:\n%s", res.QASM)
 	}
 	// Wrong token, from another client.
-	if _, err := client.Dial(ctx, addr, client.WithToken("nope")); err == nil || !strings.Contains(err.Error(), "wrong token") {
+	if _, err := client.Dial(ctx, addr, client.WithToken("nope-0123456789abcdef")); err == nil || !strings.Contains(err.Error(), "wrong token") {
 		t.Errorf("wrong token: %v", err)
 	}
 	// Stopping with a task in flight: the client learns of the shutdown.
@@ -115,6 +122,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"10.0.0.1:7473"}, exitUsage, "no manager addresses"},
 		{[]string{"--log-format", "xml"}, exitUsage, "--log-format"},
 		{[]string{"--port", "70000"}, exitUsage, "--port"},
+		{[]string{"--max-gates", "0"}, exitUsage, "--max-gates"},
+		{[]string{"--session-queue-mib", "0"}, exitUsage, "--session-queue-mib"},
+		{[]string{"--max-unauthenticated-per-host", "0"}, exitUsage, "--max-unauthenticated-per-host"},
 		{[]string{"--bogus"}, exitUsage, "unknown flag: --bogus"},
 		{[]string{"-m", "2"}, exitUsage, "unknown shorthand flag: 'm' in -m"},
 		{[]string{"--version"}, exitOK, "bqskit-server "},

@@ -61,7 +61,14 @@ class UnknownPassError(InvalidRequestError):
 
 
 class LimitError(BQSKitMPIError):
-    """A server limit was hit (qubits, open tasks, frame size, clients)."""
+    """A server limit was hit (qubits, gates, open tasks, frame size,
+    clients, queued work)."""
+
+
+class ServerBusyError(LimitError):
+    """The server holds as much queued work as it accepts, from this session
+    or from all clients (code ``busy``): wait for results, cancel some
+    tasks, or retry later. Nothing was submitted."""
 
 
 class UnknownTaskError(BQSKitMPIError):
@@ -96,6 +103,8 @@ _BY_CODE = {
     "too_many_tasks": LimitError,
     "frame_too_large": LimitError,
     "too_many_clients": LimitError,
+    "too_large": LimitError,
+    "busy": ServerBusyError,
     "unknown_task": UnknownTaskError,
     "task_failed": CompilationError,
     "cancelled": CompilationCancelledError,

@@ -51,6 +51,12 @@ def test_error_mapping():
     assert (e.file, e.line, e.col) == ("a.qasm", 3, 4) and "a.qasm:3:4" in str(e)
     assert isinstance(from_wire({"code": "shutting_down", "message": "bye"}), bqskit_mpi.ConnectionClosedError)
     assert type(from_wire({"code": "something_new", "message": "?"})) is bqskit_mpi.BQSKitMPIError
+    busy = from_wire({"code": "busy", "message": "the server holds 256.0 MiB of queued input"})
+    assert isinstance(busy, bqskit_mpi.errors.ServerBusyError) and isinstance(busy, bqskit_mpi.LimitError)
+    assert busy.code == "busy" and "queued" in str(busy)
+    big = from_wire({"code": "too_large", "message": "too many gates", "field": "qasm", "line": 45, "col": 1})
+    assert isinstance(big, bqskit_mpi.LimitError) and big.line == 45
+    assert isinstance(from_wire({"code": "too_many_qubits", "message": "wide"}), bqskit_mpi.LimitError)
 
 
 def test_split_and_token(tmp_path, monkeypatch):
