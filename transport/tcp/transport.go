@@ -34,6 +34,7 @@ type Transport struct {
 	links  map[transport.PeerID]*link
 	gone   map[transport.PeerID]bool
 	closed bool
+	quiet  bool // CloseAfterPeers: links closing is expected
 	lostQ  []transport.PeerID
 
 	recv     chan transport.Packet
@@ -191,6 +192,23 @@ func (t *Transport) Close() error {
 	return nil
 }
 
+// CloseAfterPeers ends a clean shutdown without alarming either side:
+// from now on a link that closes is neither logged nor reported lost;
+// queued messages keep leaving; it waits until every peer has closed its
+// end (or timeout has passed), then calls Close. A parent calls it after
+// sending its children the shutdown, so that the children, which close
+// their links when they stop, see no lost parent either.
+func (t *Transport) CloseAfterPeers(timeout time.Duration) error {
+	t.mu.Lock()
+	t.quiet = true
+	t.mu.Unlock()
+	deadline := time.Now().Add(timeout)
+	for len(t.Peers()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return t.Close()
+}
+
 func (t *Transport) forwardLost() {
 	defer t.others.Done()
 	for {
@@ -230,7 +248,7 @@ func (l *link) fail(err error) {
 			delete(t.links, l.peer)
 			t.gone[l.peer] = true
 		}
-		report := !t.closed && err != nil
+		report := !t.closed && !t.quiet && err != nil
 		if report {
 			t.lostQ = append(t.lostQ, l.peer)
 		}
