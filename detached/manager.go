@@ -145,7 +145,7 @@ func RunManager(ctx context.Context, cfg ManagerConfig) error {
 	err = hierarchy.RunNode(ctx, hierarchy.NodeConfig{ID: id, Tree: tree, Transport: tr, Registry: reg, Logger: log.Named("runtime")})
 	if err == nil {
 		// A shutdown: the children close their links when they stopped.
-		_ = tr.CloseAfterPeers(closeWait)
+		_ = tr.CloseAfterPeers(closeWait, me.Children)
 	} else {
 		_ = tr.Close()
 	}

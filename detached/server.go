@@ -108,7 +108,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*service.Backend, error
 			// Shutdown goes down the tree; the managers close their
 			// links once their subtrees stopped.
 			err := errors.Join(srv.Stop(), svc.Stop())
-			return errors.Join(err, tr.CloseAfterPeers(closeWait))
+			return errors.Join(err, tr.CloseAfterPeers(closeWait, root.Children))
 		},
 	}, nil
 }

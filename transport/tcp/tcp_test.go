@@ -371,7 +371,7 @@ func TestCloseAfterPeers(t *testing.T) {
 	done := make(chan time.Duration, 1)
 	go func() {
 		start := time.Now()
-		_ = a.CloseAfterPeers(20 * time.Second)
+		_ = a.CloseAfterPeers(20*time.Second, []transport.PeerID{b.Self(), c.Self()})
 		done <- time.Since(start)
 	}()
 	time.Sleep(100 * time.Millisecond) // CloseAfterPeers has begun
@@ -397,7 +397,7 @@ func TestCloseAfterPeers(t *testing.T) {
 	// A peer that stays: the timeout bounds the wait.
 	trs = mesh(t, 2, tcp.Options{})
 	start := time.Now()
-	_ = trs[0].CloseAfterPeers(200 * time.Millisecond)
+	_ = trs[0].CloseAfterPeers(200*time.Millisecond, []transport.PeerID{trs[1].Self()})
 	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
 		t.Fatalf("CloseAfterPeers with a peer that stays took %v, want about 200ms", d)
 	}

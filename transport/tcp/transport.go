@@ -194,17 +194,26 @@ func (t *Transport) Close() error {
 
 // CloseAfterPeers ends a clean shutdown without alarming either side:
 // from now on a link that closes is neither logged nor reported lost;
-// queued messages keep leaving; it waits until every peer has closed its
-// end (or timeout has passed), then calls Close. A parent calls it after
-// sending its children the shutdown, so that the children, which close
-// their links when they stop, see no lost parent either.
-func (t *Transport) CloseAfterPeers(timeout time.Duration) error {
+// queued messages keep leaving; it waits until none of peers (a node's
+// children) has a live link, or timeout has passed, then calls Close. A
+// parent calls it after sending its children the shutdown: the children
+// close their links when they stop, and see no lost parent either.
+func (t *Transport) CloseAfterPeers(timeout time.Duration, peers []transport.PeerID) error {
 	t.mu.Lock()
 	t.quiet = true
 	t.mu.Unlock()
-	deadline := time.Now().Add(timeout)
-	for len(t.Peers()) > 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	live := func() bool {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for _, p := range peers {
+			if t.links[p] != nil {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(timeout); live() && time.Now().Before(deadline); {
+		time.Sleep(2 * time.Millisecond)
 	}
 	return t.Close()
 }
