@@ -47,7 +47,7 @@ func newCommand(o *options) *cli.Command {
 	fs.StringSliceVarP(&o.managers, "managers", "m", nil, "manage the lower managers at these addresses (host or host:port, default port 7473) instead of workers; more may follow as arguments (default: none, manage workers)")
 	fs.IntVarP(&o.cfg.Port, "port", "p", detached.DefaultManagerPort, "port the parent connects to (0: any free port; see --address-file)")
 	fs.IntVarP(&o.cfg.WorkerPort, "worker-port", "w", detached.DefaultWorkerPort, "port on 127.0.0.1 the workers connect to (0: any free port, spawned workers only)")
-	fs.StringVar(&o.cfg.AddressFile, "address-file", "", "write HOST:PORT of --port (one line) to this file once listening (removed at exit)")
+	fs.StringVar(&o.cfg.AddressFile, "address-file", "", "write HOST:PORT of --port (one line) to this file once listening (removed at exit; default: none)")
 	o.cfg.Links.AddFlags(fs, true, "keep retrying to reach lower managers (-m), and wait for spawned workers, for this long")
 	o.log.AddFlags(fs)
 	return c
