@@ -23,7 +23,8 @@ const DefaultWorkerPort = 7474
 // argument holds one or more addresses separated by commas or white space
 // (as `scontrol show hostnames` prints them); an address is HOST, HOST:PORT,
 // [IPV6] or [IPV6]:PORT, or a bare IPv6 address. Addresses without a port
-// get defaultPort. The result is HOST:PORT strings in the order given.
+// get defaultPort. The result is HOST:PORT strings in the order given;
+// an address given twice is an error.
 func ParseAddrs(args []string, defaultPort int) ([]string, error) {
 	var out []string
 	for _, arg := range args {
@@ -31,6 +32,11 @@ func ParseAddrs(args []string, defaultPort int) ([]string, error) {
 			hp, err := parseAddr(a, defaultPort)
 			if err != nil {
 				return nil, err
+			}
+			for _, prev := range out {
+				if prev == hp {
+					return nil, fmt.Errorf("%w %q: given twice (one manager has one parent)", ErrAddress, a)
+				}
 			}
 			out = append(out, hp)
 		}

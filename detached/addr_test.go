@@ -33,6 +33,7 @@ func TestParseAddrs(t *testing.T) {
 		{[]string{"[::1"}, "bad address", true},
 		{[]string{"a:b:c"}, "is not an IPv6 address", true},
 		{[]string{"user@host"}, "no usable host name", true},
+		{[]string{"a,b", "a:7473"}, "given twice", true},
 	}
 	for _, tc := range tests {
 		got, err := detached.ParseAddrs(tc.args, detached.DefaultManagerPort)

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bqskit-mpi/bqskit-mpi/pinning"
 )
 
 // Two managers (-n 1 each, one bqskit-worker process spawned by each) and
@@ -63,7 +65,12 @@ func TestOnlyConnectWorkersWithLabels(t *testing.T) {
 	c := newCluster(t, 10*time.Second)
 	wport := strconv.Itoa(freePort(t))
 	_, a := c.manager("-x", "-n", "2", "-w", wport)
-	wa := c.worker([]string{"BQSKIT_WORKER_LABEL=alpha", "CUDA_VISIBLE_DEVICES=0"}, "1", "-p", wport)
+	allowed, err := pinning.Allowed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := strconv.Itoa(allowed[len(allowed)-1])
+	wa := c.worker([]string{"BQSKIT_WORKER_LABEL=alpha", "CUDA_VISIBLE_DEVICES=0"}, "1", "-p", wport, "--cpus", core)
 	wb := c.worker([]string{"BQSKIT_WORKER_LABEL=beta", "CUDA_VISIBLE_DEVICES=1"}, "1", "-p", wport)
 	c.serve(a)
 	labels := map[int]string{}
@@ -72,6 +79,10 @@ func TestOnlyConnectWorkersWithLabels(t *testing.T) {
 	}
 	if labels[wa.pid()] != "alpha" || labels[wb.pid()] != "beta" || len(labels) != 2 {
 		t.Fatalf("worker labels by pid %v; want %d=alpha %d=beta", labels, wa.pid(), wb.pid())
+	}
+	// --cpus pinned every thread of worker alpha.
+	if got, err := pinning.AllowedOf(wa.pid()); err != nil || pinning.FormatList(got) != core {
+		t.Errorf("worker pinned with --cpus %s runs on %v (%v)", core, got, err)
 	}
 	c.compile(c.dial(), "qft5.qasm", 2)
 	c.shutdown()

@@ -54,6 +54,9 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*service.Backend, error
 	log.Info("connecting to the managers", zap.Strings("managers", cfg.Managers), zap.Duration("timeout", cfg.Links.ConnectTimeout))
 	conns, subs, err := dialManagers(ctx, cfg.Managers, cfg.Links.ConnectTimeout, opts)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("detached: interrupted while connecting to the managers: %w", ctx.Err())
+		}
 		return nil, err
 	}
 	closeAll := func() {
