@@ -383,7 +383,7 @@ func (c *cluster) shutdown(lost ...*proc) {
 		if code := p.cmd.ProcessState.ExitCode(); code != 0 {
 			c.t.Errorf("%s (pid %d) exit status %d after SIGINT to the server", p.name, p.pid(), code)
 		}
-		if strings.Contains(p.out.String(), "worker process ended") && strings.Contains(p.out.String(), "exit status") {
+		if strings.Contains(p.out.String(), "killing it") || strings.Contains(p.out.String(), "worker process ended") && strings.Contains(p.out.String(), "exit status") {
 			c.t.Errorf("%s reports a spawned worker that failed:\n%s", p.name, p.out)
 		}
 	}

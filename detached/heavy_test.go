@@ -4,6 +4,7 @@ package detached_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -199,4 +200,39 @@ func TestHeavyDetachedFairness(t *testing.T) {
 		t.Errorf("p99 %v is more than 3x p50 %v: some clients starve", p99, p50)
 	}
 	c.shutdown()
+}
+
+// TestHeavyDetachedShutdownDuringCompile: SIGINT to the server while a
+// level-3 compile runs on every worker: the client is told the server is
+// shutting down, and every process exits 0 within 5 s.
+func TestHeavyDetachedShutdownDuringCompile(t *testing.T) {
+	c, _, _, _ := lossCluster(t)
+	cl := c.dial()
+	src := servicetest.Circuit(t, lossCircuit)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	id, err := cl.Submit(ctx, &protocol.SubmitRequest{QASM: src, OptimizationLevel: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		st, err := cl.Status(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == protocol.StatusRunning {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // every worker inside a block
+	res := make(chan error, 1)
+	go func() {
+		_, err := cl.Result(ctx, id)
+		res <- err
+	}()
+	c.shutdown()
+	if err := <-res; !errors.Is(err, protocol.ErrShuttingDown) {
+		t.Errorf("Result during the shutdown: %v, want server shutting down", err)
+	}
 }
