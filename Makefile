@@ -7,9 +7,10 @@ BIN := $(CURDIR)/bin
 # Debian packages, installed by `make setup` only when the build probe
 # (scripts/setup.sh) cannot compile and link against MPI, CBLAS and LAPACKE.
 # `make build` and `make demo` need only BUILD_PACKAGES; `make test` also
-# installs TEST_PACKAGES (Slurm and munge for the job tests, Python venv).
+# installs TEST_PACKAGES (Slurm and munge for the job tests, Python venv,
+# iproute2 for the detached mode's network-namespace test).
 BUILD_PACKAGES := openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev pkg-config gcc libc6-dev
-TEST_PACKAGES := slurm-wlm munge slurm-wlm-torque python3-pip python3-venv
+TEST_PACKAGES := slurm-wlm munge slurm-wlm-torque python3-pip python3-venv iproute2
 export BUILD_PACKAGES TEST_PACKAGES
 # Every go command runs with the cgo flags of the site's MPI and BLAS/LAPACKE
 # (MPICC, MPI_CFLAGS/MPI_LDFLAGS, BLAS_PKG, BLAS_CFLAGS/BLAS_LDFLAGS; see
@@ -60,11 +61,13 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-test-unit:
-	$(GOENV) $(GO) test $(GOTAGS) -race -count=1 -timeout 20m ./...
+# The detached mode's process tests run the commands in ./bin
+# (BQSKIT_MPI_BIN), hence the build first.
+test-unit: build
+	BQSKIT_MPI_BIN=$(BIN) $(GOENV) $(GO) test $(GOTAGS) -race -count=1 -timeout 20m ./...
 
 test-heavy: build
-	$(GOENV) $(GO) test -tags "heavy,$$BQSKIT_GO_TAGS" -count=1 -timeout $(HEAVY_TIMEOUT) -run 'Heavy' ./...
+	BQSKIT_MPI_BIN=$(BIN) $(GOENV) $(GO) test -tags "heavy,$$BQSKIT_GO_TAGS" -count=1 -timeout $(HEAVY_TIMEOUT) -run 'Heavy' ./...
 
 test-python: build
 	@if [ -d python ]; then \

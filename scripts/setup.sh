@@ -18,7 +18,7 @@ set -euo pipefail
 mode="${1:?usage: setup.sh build|test}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build_pkgs="${BUILD_PACKAGES:-openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev pkg-config gcc libc6-dev}"
-test_pkgs="${TEST_PACKAGES:-slurm-wlm munge slurm-wlm-torque python3-pip python3-venv}"
+test_pkgs="${TEST_PACKAGES:-slurm-wlm munge slurm-wlm-torque python3-pip python3-venv iproute2}"
 
 # probe compiles and links a C program that calls MPI, CBLAS and LAPACKE with
 # the flags of the Go build: the derived ones, then the ones gompi and linalg

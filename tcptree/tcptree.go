@@ -30,6 +30,11 @@ type SubNode struct {
 	// Slots is > 0 for a worker, 0 for a manager.
 	Slots int    `json:"slots"`
 	Host  string `json:"host,omitempty"`
+	// PID is the node's process id and Label its process's
+	// BQSKIT_WORKER_LABEL (informational: the server's tree lines show
+	// them so that operators and tests can tell processes apart).
+	PID   int    `json:"pid,omitempty"`
+	Label string `json:"label,omitempty"`
 }
 
 // Subtree describes a subtree, nodes in preorder.
@@ -56,7 +61,8 @@ func Combine(host string, subs []Subtree) Subtree {
 			if n.Parent < 0 {
 				p = 0
 			}
-			nodes = append(nodes, SubNode{Parent: p, Slots: n.Slots, Host: n.Host})
+			n.Parent = p
+			nodes = append(nodes, n)
 		}
 	}
 	return Subtree{Nodes: nodes}

@@ -357,3 +357,49 @@ func TestFrameLimit(t *testing.T) {
 		t.Fatal("no packet")
 	}
 }
+
+// CloseAfterPeers: the parent's message still leaves, the parent waits for
+// the child to close its end and reports no loss; a peer that never
+// closes holds it only until the timeout.
+func TestCloseAfterPeers(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	trs := mesh(t, 3, tcp.Options{})
+	a, b, c := trs[0], trs[1], trs[2]
+	if err := a.Send(context.Background(), b.Self(), []byte("shutdown")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan time.Duration, 1)
+	go func() {
+		start := time.Now()
+		_ = a.CloseAfterPeers(20*time.Second, []transport.PeerID{b.Self(), c.Self()})
+		done <- time.Since(start)
+	}()
+	time.Sleep(100 * time.Millisecond) // CloseAfterPeers has begun
+	_ = c.Close()                      // a sees c go but must not report it
+	select {
+	case p := <-b.Recv():
+		if string(p.Data) != "shutdown" {
+			t.Fatalf("got %q", p.Data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message sent before CloseAfterPeers never arrived")
+	}
+	_ = b.Close()
+	select {
+	case d := <-done:
+		t.Logf("CloseAfterPeers returned %v after the call", d)
+	case <-time.After(15 * time.Second):
+		t.Fatal("CloseAfterPeers did not return after every peer closed")
+	}
+	for id := range a.Lost() {
+		t.Errorf("peer %d reported lost during CloseAfterPeers", id)
+	}
+	// A peer that stays: the timeout bounds the wait.
+	trs = mesh(t, 2, tcp.Options{})
+	start := time.Now()
+	_ = trs[0].CloseAfterPeers(200*time.Millisecond, []transport.PeerID{trs[1].Self()})
+	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("CloseAfterPeers with a peer that stays took %v, want about 200ms", d)
+	}
+	_ = trs[1].Close()
+}

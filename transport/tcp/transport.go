@@ -34,6 +34,7 @@ type Transport struct {
 	links  map[transport.PeerID]*link
 	gone   map[transport.PeerID]bool
 	closed bool
+	quiet  bool // CloseAfterPeers: links closing is expected
 	lostQ  []transport.PeerID
 
 	recv     chan transport.Packet
@@ -191,6 +192,32 @@ func (t *Transport) Close() error {
 	return nil
 }
 
+// CloseAfterPeers ends a clean shutdown without alarming either side:
+// from now on a link that closes is neither logged nor reported lost;
+// queued messages keep leaving; it waits until none of peers (a node's
+// children) has a live link, or timeout has passed, then calls Close. A
+// parent calls it after sending its children the shutdown: the children
+// close their links when they stop, and see no lost parent either.
+func (t *Transport) CloseAfterPeers(timeout time.Duration, peers []transport.PeerID) error {
+	t.mu.Lock()
+	t.quiet = true
+	t.mu.Unlock()
+	live := func() bool {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for _, p := range peers {
+			if t.links[p] != nil {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(timeout); live() && time.Now().Before(deadline); {
+		time.Sleep(2 * time.Millisecond)
+	}
+	return t.Close()
+}
+
 func (t *Transport) forwardLost() {
 	defer t.others.Done()
 	for {
@@ -230,7 +257,7 @@ func (l *link) fail(err error) {
 			delete(t.links, l.peer)
 			t.gone[l.peer] = true
 		}
-		report := !t.closed && err != nil
+		report := !t.closed && !t.quiet && err != nil
 		if report {
 			t.lostQ = append(t.lostQ, l.peer)
 		}
