@@ -11,7 +11,6 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
-	"github.com/bqskit-mpi/bqskit-mpi/protocol"
 )
 
 // Exit statuses.
@@ -70,43 +69,6 @@ func newFlagSet(o *options) *cli.Command {
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the compilation to this file (read it with go tool pprof)")
 	o.remote.addFlags(fs)
 	return c
-}
-
-// usage is the help text before the flag list.
-func usage() string {
-	return `Usage: bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
-                      [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]]
-                      [--ip HOST:PORT | --local] [-q] [-v | -vv]
-       bqskit-compile --info FILE.qasm
-
-INPUT is an OpenQASM 2.0 file, or a NumPy .npy file holding a 2^n x 2^n unitary
-(n <= 4; complex128, complex64 or real float64), which is synthesized into cx and u3
-gates.
-
-Where it runs: on the server given by --ip; else, unless --local, on the server in
-$` + protocol.AddressEnv + ` (HOST:PORT, set by the batch job templates, with the token file in
-$` + protocol.TokenFileEnv + `); else on an embedded runtime (workers as goroutines) in this process.
-
-On a terminal, standard error shows the progress: the stage (gate removal,
-resynthesis, ...), its blocks done/total, elapsed time and ETA, then a summary line;
--q hides it. -v adds info records and the passes with their times, -vv debug records.
---json records the input and output summaries, the runtime actually used (embedded,
-or the server's ranks and workers), the version, level, seed, per-pass seconds and
-two-qubit counts, cost and distance.
-
-A workflow file is a JSON array of pass objects, e.g.
-  [{"pass": "retarget"}, {"pass": "quick_partition", "block_size": 3},
-   {"pass": "for_each_block", "workflow": [{"pass": "fill_u3"},
-     {"pass": "scanning_gate_removal", "two_qubit_only": true}, {"pass": "single_qubit_fusion"}]},
-   {"pass": "unfold"}, {"pass": "single_qubit_fusion"}]
-Passes: ` + strings.Join(compiler.PassNames(), ", ") + `.
-
-Exit status: 0 success; 1 compilation failed or --verify exceeded --max-cost;
-2 bad command line, unreadable input or unwritable -o/--json (checked before
-compiling); 130 interrupted (Ctrl-C): the compilation, local or remote, was cancelled.
-
-Flags:
-`
 }
 
 // parseArgs parses the command line into options; --help and --version
