@@ -73,7 +73,7 @@ test-python: build
 	@if [ -d python ]; then \
 	  python3 -m venv --system-site-packages .venv-test >/dev/null && \
 	  .venv-test/bin/pip install -q pytest ./python && \
-	  { .venv-test/bin/pip install -q bqskit || echo "test-python: bqskit not installable; its test will skip"; } && \
+	  { .venv-test/bin/pip install -q bqskit==1.2.1 || echo "test-python: bqskit 1.2.1 not installable; its tests will skip"; } && \
 	  BQSKIT_MPI_BIN=$(BIN) .venv-test/bin/python -m pytest -q python/tests; \
 	else echo "test-python: no python/ package yet"; fi
 

@@ -126,6 +126,15 @@ elif [[ "${BLAS_PKG:-}" != none ]] && command -v pkg-config >/dev/null 2>&1; the
   fi
 fi
 if ((${#blas_ldflags[@]})); then tags="siteblas"; fi
+# BLAS include directories are searched after the system's and after each
+# package's own directory (-idirafter, not -I): gonum/netlib ships its own
+# cblas.h, and OpenBLAS's or MKL's cblas.h (blasint, MKL_INT) must not
+# replace it. linalg's <cblas.h> and <lapacke.h> still find the site's.
+for i in "${!blas_cflags[@]}"; do
+  case "${blas_cflags[$i]}" in
+    -I?*) blas_cflags[$i]="-idirafter${blas_cflags[$i]#-I}" ;;
+  esac
+done
 
 cflags="${CGO_CFLAGS-"-O2 -g"}"
 ldflags="${CGO_LDFLAGS-"-O2 -g"}"
