@@ -93,7 +93,7 @@ func TestOnlyConnectWorkersWithLabels(t *testing.T) {
 func TestWrongTokenRejected(t *testing.T) {
 	c := newCluster(t, 10*time.Second)
 	m, a := c.manager("-n", "1")
-	s := startProc(t, "bqskit-server", []string{"BQSKIT_MPI_TOKEN=another-token"}, bin(t, "bqskit-server"),
+	s := startProc(t, "bqskit-server", []string{"BQSKIT_MPI_TOKEN=another-token-of-the-right-length"}, bin(t, "bqskit-server"),
 		"--bind", "127.0.0.1", "-p", "0", "--connect-timeout", "20s", a)
 	if code := s.wait(30 * time.Second); code == 0 {
 		t.Fatalf("server with the wrong token exited 0:\n%s", s.out)

@@ -269,6 +269,9 @@ func TestLoss(t *testing.T) {
 	if err := a.Add(99, sc); err != nil {
 		t.Fatal(err)
 	}
+	// The silence is counted from the peer's last message, at or after its
+	// handshake: start the clock before dialling.
+	start := time.Now()
 	dup, err := tcp.Dial(ctxT(t, 10*time.Second), ln.Addr().String(), tcp.Options{Token: testToken})
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +284,6 @@ func TestLoss(t *testing.T) {
 	if err := a.Add(99, dc); !errors.Is(err, tcp.ErrDuplicatePeer) {
 		t.Fatalf("second Add of peer 99: %v", err)
 	}
-	start := time.Now()
 	waitLost(t, a, 99, 20*hb.Deadline)
 	if d := time.Since(start); d < hb.Deadline {
 		t.Fatalf("silent peer lost after %v, before the %v deadline", d, hb.Deadline)
