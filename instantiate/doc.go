@@ -35,7 +35,10 @@
 // successful start earlier, with c just below the threshold rather than at
 // convergence. With the phase-invariant residual ½‖r‖² = N·c and accepted
 // steps only lower it, so no start's success changes; with BQSKitResidual
-// it can only turn a failed start into a success.
+// it can only turn a failed start into a success. Options.Start gives the
+// first start's point (a warm start): the compiler refines each accepted
+// block from the parameters search found, with a threshold far below ε, so
+// outputs keep full precision while the search itself stops early.
 //
 // Residuals. BQSKitResidual is BQSKit's r = vec(V·U† − I);
 // PhaseInvariant (the default) is r = vec(e^{−iφ}V − U) with

@@ -148,8 +148,12 @@ func (w *Workspace) Instantiate(ctx context.Context, target linalg.Matrix, opts 
 		var iters int
 		var cancelled bool
 		if method == LM {
-			for i := range w.x {
-				w.x[i] = 2 * math.Pi * w.rng.Float64()
+			if s == 0 && o.Start != nil {
+				copy(w.x, o.Start)
+			} else {
+				for i := range w.x {
+					w.x[i] = 2 * math.Pi * w.rng.Float64()
+				}
 			}
 			settings := lmSettings{ftol: o.FunctionTolerance, gtol: o.GradientTolerance, ptol: o.ParameterTolerance, maxIter: o.MaxIterations, initialRadius: DefaultInitialRadius, successTol: o.SuccessThreshold}
 			var st lmStatus

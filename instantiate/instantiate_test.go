@@ -336,3 +336,47 @@ func TestLMStopsAtSuccessThreshold(t *testing.T) {
 		})
 	}
 }
+
+// TestWarmStartRefines: a start stopped early at a loose threshold,
+// resumed from its parameters (Options.Start), converges to a far lower
+// cost in one start; a Start of the wrong length is refused.
+func TestWarmStartRefines(t *testing.T) {
+	c := template(3, layers3(2))
+	rng := rand.New(rand.NewPCG(7, 8))
+	w, err := NewWorkspace(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loose := make([]float64, w.NumParams())
+	refined := make([]float64, w.NumParams())
+	checked := 0
+	for trial := 0; trial < 20 && checked < 3; trial++ {
+		target := randomTarget(c, rng)
+		r, err := w.Instantiate(context.Background(), target, Options{Seed: uint64(trial), SuccessThreshold: 1e-4}, loose)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Cost >= 1e-4 || r.Cost < 1e-9 {
+			continue // failed, or already converged: nothing to refine
+		}
+		warm, err := w.Instantiate(context.Background(), target, Options{Seed: 99, Start: loose, SuccessThreshold: 1e-15}, refined)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if warm.Starts != 1 || warm.Cost > 1e-12 || warm.Cost >= r.Cost {
+			t.Fatalf("trial %d: warm start from cost %g gave cost %g in %d starts", trial, r.Cost, warm.Cost, warm.Starts)
+		}
+		// From a random point the tighter goal takes more iterations than
+		// the loose one did; from the loose result it takes fewer.
+		if warm.Iterations >= r.Iterations {
+			t.Fatalf("trial %d: warm start took %d iterations, the loose random start %d", trial, warm.Iterations, r.Iterations)
+		}
+		checked++
+	}
+	if checked < 3 {
+		t.Fatalf("only %d of 20 loose starts left something to refine", checked)
+	}
+	if _, err := w.Instantiate(context.Background(), randomTarget(c, rng), Options{Start: []float64{1, 2}}, refined); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Start of 2 values: %v, want ErrInvalid", err)
+	}
+}

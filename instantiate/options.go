@@ -114,6 +114,10 @@ type Options struct {
 	// sequence; the lowest cost wins and the run stops at the first start
 	// whose cost is below SuccessThreshold.
 	Multistarts int
+	// Start, when not nil, is the first LM start's point (one value per
+	// parameter) instead of a random one: a warm start that refines known
+	// parameters. Later starts are random.
+	Start []float64
 	// SuccessThreshold on c = 1 − |Tr(U†V)|/N (0 means 1e-8). LM stops a
 	// start at its first iterate below it; a multistart stops at the
 	// first such start.
@@ -192,6 +196,9 @@ func (o Options) withDefaults(numParams int) (Options, error) {
 	idef("QFactor.ReinitDelay", &o.QFactor.ReinitDelay, 40)
 	if err != nil {
 		return o, err
+	}
+	if o.Start != nil && len(o.Start) != numParams {
+		return o, fmt.Errorf("%w: Start has %d values, the circuit %d parameters", ErrInvalid, len(o.Start), numParams)
 	}
 	switch o.Method {
 	case Auto, LM, QFactor:
