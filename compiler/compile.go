@@ -212,6 +212,7 @@ func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, pr
 		if err != nil {
 			return nil, nil, err
 		}
+		c = polish(ctx, c, *p.Target)
 		e.data.Accepted = acc
 		e.data.ErrorBound = linalg.Distance(*p.Target, c.Unitary())
 		e.record("unitary", c, start)
