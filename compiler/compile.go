@@ -247,7 +247,7 @@ func Compile(ctx context.Context, r Request, exec batch.Executor, log *zap.Logge
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{QASM: WithMappingComment(qasm.Format(c), data), InitialMapping: data.InitialMapping, FinalMapping: data.FinalMapping}
+	res := resultFor(c, data)
 	if r.RequestData {
 		res.Data = data
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/machine"
+	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/routing"
 )
 
@@ -208,4 +209,10 @@ func WithMappingComment(qasmText string, d *PassData) string {
 		return qasmText + "\n" + cm
 	}
 	return head + "\n" + cm + rest
+}
+
+// resultFor is the Result for a compiled circuit: its QASM (with the
+// mapping comment when it was mapped) and the mappings.
+func resultFor(c *circuit.Circuit, data *PassData) Result {
+	return Result{QASM: WithMappingComment(qasm.Format(c), data), InitialMapping: data.InitialMapping, FinalMapping: data.FinalMapping}
 }

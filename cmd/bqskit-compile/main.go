@@ -43,7 +43,8 @@ type options struct {
 	progress  bool // show the progress display (stderr is a terminal, no -q)
 	cpuProf   string
 	set       func(name string) bool
-	remote    remoteOptions // --ip, --token-file (remote.go)
+	remote    remoteOptions  // --ip, --token-file (remote.go)
+	machine   machineOptions // --coupling, --gates, --with-mapping (model.go)
 }
 
 // usageError is an error in the command line or the input: exit 2.
@@ -69,6 +70,7 @@ func newFlagSet(o *options) *cli.Command {
 	o.log.AddFlags(fs)
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the compilation to this file (read it with go tool pprof)")
 	o.remote.addFlags(fs)
+	o.machine.addFlags(fs)
 	return c
 }
 
@@ -191,6 +193,9 @@ func runIn(ctx context.Context, args []string, stdout, stderr io.Writer, env env
 		err = checkOutputs(o)
 		if err == nil {
 			err = withProfile(o.cpuProf, func() error {
+				if addr != "" && o.machine.enabled() {
+					return usageError{errors.New("--coupling and --gates are not yet supported with a server (--ip); use --local")}
+				}
 				if addr != "" {
 					r := o.remote
 					r.ip, r.fromEnv, r.getenv = addr, fromEnv, env.getenv
