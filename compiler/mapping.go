@@ -169,10 +169,16 @@ func VerifyMapped(in, out *circuit.Circuit, initial, final []int, seed uint64) (
 		return Verification{}, fmt.Errorf("%w: mapping of %d/%d entries for %d qubits", ErrVerify, len(initial), len(final), n)
 	}
 	a := circuit.New(n)
+	for _, r := range in.CRegs() {
+		a.AddCReg(r.Name, r.Size)
+	}
 	for _, op := range in.Ops() {
 		a.Append(op.Clone())
 	}
 	b := circuit.New(n)
+	for _, r := range out.CRegs() {
+		b.AddCReg(r.Name, r.Size)
+	}
 	for _, op := range PermutationOps(initial) {
 		b.Append(op)
 	}

@@ -193,9 +193,6 @@ func runIn(ctx context.Context, args []string, stdout, stderr io.Writer, env env
 		err = checkOutputs(o)
 		if err == nil {
 			err = withProfile(o.cpuProf, func() error {
-				if addr != "" && o.machine.enabled() {
-					return usageError{errors.New("--coupling and --gates are not yet supported with a server (--ip); use --local")}
-				}
 				if addr != "" {
 					r := o.remote
 					r.ip, r.fromEnv, r.getenv = addr, fromEnv, env.getenv

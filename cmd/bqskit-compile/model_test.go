@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -79,7 +81,6 @@ func TestMachineUsageErrors(t *testing.T) {
 		{[]string{"--coupling", "moebius:3", in}, "unknown kind"},
 		{[]string{"--gates", "cx,foo", in}, "unknown gate"},
 		{[]string{"--with-mapping", in}, "--with-mapping needs"},
-		{[]string{"--ip", "127.0.0.1:1", "--coupling", "linear:3", in}, "not yet supported with a server"},
 		{[]string{"--coupling", writeFile(t, "bad.json", `{"qubits":3,"edges":[[0,7]]}`), in}, "edges[0]"},
 	} {
 		code, _, stderr := invoke(t, tc.args...)
@@ -95,5 +96,43 @@ func TestHelpExplainsMachineFlags(t *testing.T) {
 		if !strings.Contains(stdout, f) {
 			t.Errorf("--help does not mention %s", f)
 		}
+	}
+}
+
+// TestRemoteMachineMatchesLocal: a machine model goes through the protocol
+// and the server gives the same circuit and mappings as the embedded
+// runtime.
+func TestRemoteMachineMatchesLocal(t *testing.T) {
+	addr, tokenFile := startRemoteServer(t)
+	in := writeFile(t, "small.qasm", smallQASM)
+	dev := writeFile(t, "dev.json", `{"qubits":4,"edges":[[0,1],[1,2],[2,3]]}`)
+	dir := t.TempDir()
+	var outs [2]string
+	var stats [2]map[string]any
+	for i, remote := range []bool{false, true} {
+		jsonPath := filepath.Join(dir, []string{"local.json", "remote.json"}[i])
+		o, err := parseArgs([]string{in, "--seed", "3", "--coupling", dev, "--gates", "ibm", "--json", jsonPath, "--verify"}, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if remote {
+			err = compileRemote(context.Background(), o, &remoteOptions{ip: addr, tokenFile: tokenFile}, &stdout, &stderr)
+		} else {
+			err = compileLocal(context.Background(), o, &stdout, &stderr)
+		}
+		if err != nil {
+			t.Fatalf("remote=%v: %v\n%s", remote, err, stderr.String())
+		}
+		outs[i] = stdout.String()
+		stats[i] = statsWithout(t, jsonPath, "seconds", "passes", "workers", "ranks", "runtime", "server", "runtime_version")
+	}
+	if outs[0] != outs[1] || !strings.Contains(outs[1], "// final_mapping: [") {
+		t.Errorf("remote circuit differs from local:\nlocal:\n%s\nremote:\n%s", outs[0], outs[1])
+	}
+	a, _ := json.Marshal(stats[0])
+	b, _ := json.Marshal(stats[1])
+	if !bytes.Equal(a, b) || stats[1]["final_mapping"] == nil {
+		t.Errorf("statistics differ:\nlocal  %s\nremote %s", a, b)
 	}
 }
