@@ -162,11 +162,55 @@ func PermutationOps(perm []int) []circuit.Op {
 // VerifyMapped compares a mapped output with its input: out must equal
 // P(final)·in·P(initial)⁻¹ (in padded with idle qubits to out's width;
 // initial and final as reported in PassData). It verifies
-// P(final)⁻¹·out·P(initial) against in with Verify.
+// P(final)⁻¹·out·P(initial) against in with Verify, on the wires that
+// matter only: physical qubits no op of out touches and that hold no
+// input qubit at the start or end are dropped (so a small circuit on a
+// large machine verifies at its own size).
 func VerifyMapped(in, out *circuit.Circuit, initial, final []int, seed uint64) (Verification, error) {
 	n := out.NumQubits()
 	if len(initial) != n || len(final) != n || in.NumQubits() > n {
 		return Verification{}, fmt.Errorf("%w: mapping of %d/%d entries for %d qubits", ErrVerify, len(initial), len(final), n)
+	}
+	active := make([]bool, n)
+	for _, op := range out.Ops() {
+		for _, q := range op.Qubits {
+			active[q] = true
+		}
+	}
+	for l := 0; l < in.NumQubits(); l++ {
+		active[initial[l]], active[final[l]] = true, true
+	}
+	idx := make([]int, n) // physical wire -> reduced wire
+	m := 0
+	for w := range active {
+		if active[w] {
+			idx[w] = m
+			m++
+		}
+	}
+	if m < n {
+		var ri, rf []int
+		for l := range initial {
+			a, b := active[initial[l]], active[final[l]]
+			if a != b {
+				return Verification{}, fmt.Errorf("%w: mapping moves qubit %d between an idle and a used wire", ErrVerify, l)
+			}
+			if a {
+				ri, rf = append(ri, idx[initial[l]]), append(rf, idx[final[l]])
+			}
+		}
+		red := circuit.New(m)
+		for _, r := range out.CRegs() {
+			red.AddCReg(r.Name, r.Size)
+		}
+		for _, op := range out.Ops() {
+			o := op.Clone()
+			for j, q := range op.Qubits {
+				o.Qubits[j] = idx[q]
+			}
+			red.Append(o)
+		}
+		out, initial, final, n = red, ri, rf, m
 	}
 	a := circuit.New(n)
 	for _, r := range in.CRegs() {

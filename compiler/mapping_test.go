@@ -132,3 +132,26 @@ func TestDecodeRequestModel(t *testing.T) {
 		t.Fatalf("%+v %v", r, err)
 	}
 }
+
+// TestVerifyMappedLargeMachine: a small circuit on a 127-qubit machine
+// verifies at its own size, and a wrong mapping does not.
+func TestVerifyMappedLargeMachine(t *testing.T) {
+	in, err := qasm.Parse("in", []byte(redundantQASM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := ModelSpec{Coupling: "heavy-hex:7", Gates: "ibm"}
+	res, out := compileSmall(t, Request{QASM: redundantQASM, Model: &spec, Seed: 1}, 2)
+	if out.NumQubits() != 127 || len(res.InitialMapping) != 127 {
+		t.Fatalf("width %d, mapping %d", out.NumQubits(), len(res.InitialMapping))
+	}
+	v, err := VerifyMapped(in, out, res.InitialMapping, res.FinalMapping, 1)
+	if err != nil || v.Distance > 1e-4 || !v.Exact {
+		t.Fatalf("%+v %v", v, err)
+	}
+	bad := slices.Clone(res.FinalMapping)
+	bad[0], bad[2] = bad[2], bad[0]
+	if v, err := VerifyMapped(in, out, res.InitialMapping, bad, 1); err == nil && v.Distance < 1e-4 {
+		t.Fatal("a wrong mapping verifies")
+	}
+}
