@@ -23,13 +23,6 @@ const (
 	PassRetargetNative = "retarget_native"
 )
 
-// The model passes are registered here rather than in workflow.go's table
-// so that this file holds all of the mapping feature; the table is still
-// only written during package initialisation.
-func init() {
-	passTable[PassMap] = passInfo{params: map[string]paramKind{}, scope: scopeTop}
-	passTable[PassRetargetNative] = passInfo{params: map[string]paramKind{}, scope: scopeTop}
-}
 
 // ModelSpec is the machine model of a request (JSON "model"): a built-in
 // coupling spec (see machine.ParseCoupling; no file paths: a client reads
