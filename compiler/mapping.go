@@ -23,7 +23,6 @@ const (
 	PassRetargetNative = "retarget_native"
 )
 
-
 // ModelSpec is the machine model of a request (JSON "model"): a built-in
 // coupling spec (see machine.ParseCoupling; no file paths: a client reads
 // the file and sends Qubits and Edges) or an explicit graph, and a
