@@ -15,6 +15,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+	"github.com/bqskit-mpi/bqskit-mpi/machine"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
 	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
@@ -66,6 +67,9 @@ type Request struct {
 	BlockSize int `json:"block_size,omitempty"`
 	// RequestData asks for PassData in the result.
 	RequestData bool `json:"request_data,omitempty"`
+	// Model, when set, compiles for a machine (see mapping.go): without a
+	// workflow, the level's workflow is LevelWithModel's.
+	Model *ModelSpec `json:"model,omitempty"`
 }
 
 // Result is the compile task's result.
@@ -74,6 +78,10 @@ type Result struct {
 	QASM string `json:"qasm"`
 	// Data is present when the request asked for it.
 	Data *PassData `json:"data,omitempty"`
+	// InitialMapping and FinalMapping are set when the circuit was mapped
+	// to a model (see PassData).
+	InitialMapping []int `json:"initial_mapping,omitempty"`
+	FinalMapping   []int `json:"final_mapping,omitempty"`
 }
 
 // EncodeRequest and DecodeRequest convert a Request to and from the bytes
@@ -110,6 +118,7 @@ type Plan struct {
 	Workflow  []Pass
 	Seed      uint64
 	BlockSize int
+	Model     *machine.Model // nil: no machine model
 }
 
 // NewPlan validates a request, the one place the level and block size
@@ -182,11 +191,21 @@ func NewPlanContext(ctx context.Context, r Request, lim qasm.Limits) (*Plan, err
 		}
 	case p.Target != nil:
 		p.Workflow, err = UnitaryLevel(level)
+	case r.Model != nil:
+		p.Workflow, err = LevelWithModel(level, bs)
 	default:
 		p.Workflow, err = Level(level, bs)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if r.Model != nil {
+		if p.Target != nil {
+			return nil, reqError(ErrUnsupported, "model", "model: mapping a unitary input is not supported (give a circuit)")
+		}
+		if p.Model, err = r.Model.Build(p.Circuit.NumQubits()); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -202,6 +221,7 @@ func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, pr
 		log = zap.NewNop()
 	}
 	e := newEngine(exec, p.Seed, p.BlockSize, log)
+	e.model = p.Model
 	e.progress = progress
 	e.stageProgress = stageProgress
 	e.data.Epsilon = workflowEpsilon(p.Workflow)
@@ -237,7 +257,7 @@ func Compile(ctx context.Context, r Request, exec batch.Executor, log *zap.Logge
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{QASM: qasm.Format(c)}
+	res := resultFor(c, data)
 	if r.RequestData {
 		res.Data = data
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/batch"
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+	"github.com/bqskit-mpi/bqskit-mpi/machine"
 )
 
 // StageData records the two-qubit count after one top-level pass.
@@ -46,6 +47,11 @@ type PassData struct {
 	Accepted int `json:"accepted"`
 	// Epsilon is the largest success threshold the workflow used.
 	Epsilon float64 `json:"epsilon"`
+	// InitialMapping and FinalMapping are set by the map pass: logical
+	// qubit i (i ≥ the input's width: an idle ancilla) is on physical
+	// qubit InitialMapping[i] at the start and FinalMapping[i] at the end.
+	InitialMapping []int `json:"initial_mapping,omitempty"`
+	FinalMapping   []int `json:"final_mapping,omitempty"`
 }
 
 // engine runs a workflow on a circuit.
@@ -69,6 +75,8 @@ type engine struct {
 	// stageProgress and stageName: see stage.go.
 	stageProgress func(stage string, done, total int)
 	stageName     string
+
+	model *machine.Model // for the map and retarget_native passes
 }
 
 // mix derives a seed from a parent seed and indices (splitmix64 steps).
@@ -123,6 +131,8 @@ func (e *engine) run(ctx context.Context, passes []Pass, c *circuit.Circuit) (*c
 			part = nil
 		case PassWhileTwoQubitDrops, PassWhileChanging:
 			c, err = e.loop(ctx, p, c)
+		case PassMap, PassRetargetNative:
+			c, err = e.modelPass(ctx, p, c)
 		default:
 			var acc int
 			before := c

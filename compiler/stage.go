@@ -7,7 +7,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/bqskit-mpi/bqskit-mpi/batch"
-	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 )
 
 // Stage names, as progress reports give them.
@@ -70,7 +69,7 @@ func compileStaged(ctx context.Context, r Request, exec batch.Executor, log *zap
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{QASM: qasm.Format(c)}
+	res := resultFor(c, data)
 	if r.RequestData {
 		res.Data = data
 	}

@@ -90,6 +90,8 @@ var passTable = map[string]passInfo{
 	PassExtendBlockSize:   {params: map[string]paramKind{}, scope: scopeTop},
 	PassForEachBlock:      {params: map[string]paramKind{"workflow": kindWorkflow}, scope: scopeTop},
 	PassUnfold:            {params: map[string]paramKind{}, scope: scopeTop},
+	PassMap:               {params: map[string]paramKind{}, scope: scopeTop},
+	PassRetargetNative:    {params: map[string]paramKind{}, scope: scopeTop},
 	PassSingleQubitFusion: {params: map[string]paramKind{}, scope: scopeTop | scopeBlock},
 	PassFillU3:            {params: map[string]paramKind{}, scope: scopeTop | scopeBlock},
 	PassScanningGateRemoval: {params: map[string]paramKind{

@@ -313,6 +313,8 @@ type SubmitRequest struct {
 	RequestData bool `json:"request_data,omitempty"`
 	// LogLevel is the lowest level of log events pushed for this task.
 	LogLevel LogLevel `json:"log_level,omitempty"`
+	// Model, when set, compiles for a machine (model.go).
+	Model *Model `json:"model,omitempty"`
 }
 
 // Validate checks the request's shape (which inputs are set, the workflow
@@ -366,6 +368,11 @@ type TaskResult struct {
 	QASM string `json:"qasm"`
 	// Data is the pass data (a JSON object), present with request_data.
 	Data json.RawMessage `json:"data,omitempty"`
+	// InitialMapping and FinalMapping are present when the task had a
+	// model: logical qubit i is on physical qubit InitialMapping[i] at the
+	// start and FinalMapping[i] at the end.
+	InitialMapping []int `json:"initial_mapping,omitempty"`
+	FinalMapping   []int `json:"final_mapping,omitempty"`
 }
 
 // LogEvent is a log record of a task.

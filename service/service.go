@@ -143,6 +143,9 @@ func compilerRequest(ctx context.Context, req *protocol.SubmitRequest, lim proto
 		BlockSize:         req.BlockSize,
 		RequestData:       req.RequestData,
 	}
+	if m := req.Model; m != nil {
+		cr.Model = &compiler.ModelSpec{Coupling: m.Coupling, Qubits: m.Qubits, Edges: m.Edges, Gates: m.Gates}
+	}
 	if req.Seed != nil {
 		cr.Seed = *req.Seed
 	}
@@ -323,8 +326,10 @@ func (s *session) Status(ctx context.Context, id string) (protocol.TaskStatus, e
 
 // wireResult reads a compiler.Result keeping its pass data as raw JSON.
 type wireResult struct {
-	QASM string          `json:"qasm"`
-	Data json.RawMessage `json:"data,omitempty"`
+	QASM           string          `json:"qasm"`
+	Data           json.RawMessage `json:"data,omitempty"`
+	InitialMapping []int           `json:"initial_mapping,omitempty"`
+	FinalMapping   []int           `json:"final_mapping,omitempty"`
 }
 
 func (s *session) Result(ctx context.Context, id string) (*protocol.TaskResult, error) {
@@ -357,7 +362,7 @@ func (s *session) result(ctx context.Context, id string) (*protocol.TaskResult, 
 	if len(r.Data) == 0 || string(r.Data) == "null" {
 		r.Data = nil
 	}
-	return &protocol.TaskResult{QASM: r.QASM, Data: r.Data}, nil
+	return &protocol.TaskResult{QASM: r.QASM, Data: r.Data, InitialMapping: r.InitialMapping, FinalMapping: r.FinalMapping}, nil
 }
 
 func (s *session) Cancel(ctx context.Context, id string) error {

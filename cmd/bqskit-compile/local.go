@@ -69,6 +69,9 @@ func loadInput(o *options) (*input, error) {
 	} else {
 		in.req.QASM = string(data)
 	}
+	if in.req.Model, err = o.machine.spec(); err != nil {
+		return nil, err
+	}
 	plan, err := compiler.NewPlan(in.req)
 	if err != nil {
 		return nil, usageError{err}
@@ -224,6 +227,7 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, ran ran
 		stats["optimization_level"] = nil
 	}
 	ran.stats(stats)
+	o.machine.reportMapping(res, stats, stderr)
 	if in.target != nil {
 		u := out.Unitary()
 		cost := math.Max(linalg.Cost(*in.target, u), 0) // rounding can dip below 0
@@ -243,7 +247,7 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, ran ran
 	}
 	var cost, dist *float64
 	if o.verify {
-		v, err := compiler.Verify(in.circuit, out, o.seed)
+		v, err := verifyOutput(in.circuit, out, res, o.seed)
 		if err != nil {
 			return err
 		}

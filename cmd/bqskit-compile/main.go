@@ -42,7 +42,8 @@ type options struct {
 	progress  bool // show the progress display (stderr is a terminal, no -q)
 	cpuProf   string
 	set       func(name string) bool
-	remote    remoteOptions // --ip, --token-file (remote.go)
+	remote    remoteOptions  // --ip, --token-file (remote.go)
+	machine   machineOptions // --coupling, --gates, --with-mapping (model.go)
 }
 
 // usageError is an error in the command line or the input: exit 2.
@@ -68,6 +69,7 @@ func newFlagSet(o *options) *cli.Command {
 	o.log.AddFlags(fs)
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the compilation to this file (read it with go tool pprof)")
 	o.remote.addFlags(fs)
+	o.machine.addFlags(fs)
 	return c
 }
 

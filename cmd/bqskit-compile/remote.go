@@ -94,6 +94,9 @@ func compileRemote(ctx context.Context, o *options, r *remoteOptions, stdout, st
 	} else {
 		req.QASM = in.req.QASM
 	}
+	if m := in.req.Model; m != nil {
+		req.Model = &protocol.Model{Coupling: m.Coupling, Qubits: m.Qubits, Edges: m.Edges, Gates: m.Gates}
+	}
 	if len(in.req.Workflow) > 0 {
 		req.Workflow = in.req.Workflow
 	} else {
@@ -138,7 +141,7 @@ func compileRemote(ctx context.Context, o *options, r *remoteOptions, stdout, st
 		return err
 	}
 	seconds := time.Since(start).Seconds()
-	res := compiler.Result{QASM: tr.QASM}
+	res := compiler.Result{QASM: tr.QASM, InitialMapping: tr.InitialMapping, FinalMapping: tr.FinalMapping}
 	if len(tr.Data) > 0 {
 		var data compiler.PassData
 		if err := json.Unmarshal(tr.Data, &data); err != nil {

@@ -186,6 +186,63 @@ def _is_default_model(model: Any) -> bool:
         return False
 
 
+# BQSKit gate classes and the server's gate names.
+_GATE_NAMES = {
+    "CNOTGate": "cx", "CXGate": "cx", "CZGate": "cz", "CYGate": "cy", "U3Gate": "u3", "RZGate": "rz",
+    "RXGate": "rx", "RYGate": "ry", "SqrtXGate": "sx", "SXGate": "sx", "XGate": "x", "YGate": "y",
+    "ZGate": "z", "HGate": "h", "ECRGate": "ecr", "ISwapGate": "iswap", "SqrtISwapGate": "sqisw",
+    "RZZGate": "rzz", "RXXGate": "rxx", "RYYGate": "ryy", "SwapGate": "swap", "SGate": "s", "TGate": "t",
+    "SdgGate": "sdg", "TdgGate": "tdg", "U1Gate": "u1", "U2Gate": "u2", "SycamoreGate": "syc",
+    "BGate": "b", "CRZGate": "crz", "CPGate": "cp",
+}
+
+
+def model_spec(model: Any) -> Optional[Dict[str, Any]]:
+    """The submit request's ``model`` for a BQSKit ``MachineModel`` or a
+    dict, or None for no model (None, or all-to-all {CNOT, U3}). A dict is
+    the protocol's form: ``{"coupling": "linear:5", "gates": "ibm"}`` or
+    ``{"qubits": 5, "edges": [[0, 1], ...], "gates": [...]}``; ``gates``
+    may be a string or a list of gate names. Values are checked by the
+    server (errors name the field)."""
+    if model is None:
+        return None
+    if isinstance(model, dict):
+        unknown = sorted(set(model) - {"coupling", "qubits", "edges", "gates"})
+        if unknown:
+            raise TypeError(f"model: unknown keys {unknown}; known: coupling, qubits, edges, gates")
+        spec: Dict[str, Any] = {}
+        if "coupling" in model:
+            if not isinstance(model["coupling"], str):
+                raise TypeError(f"model['coupling']: expected a string such as 'linear:5', got {type(model['coupling'])}")
+            spec["coupling"] = model["coupling"]
+        if "qubits" in model:
+            spec["qubits"] = int(model["qubits"])
+        if "edges" in model:
+            spec["edges"] = [[int(a), int(b)] for a, b in model["edges"]]
+        gates = model.get("gates")
+        if gates is not None:
+            spec["gates"] = gates if isinstance(gates, str) else ",".join(str(g) for g in gates)
+        return spec
+    if _is_default_model(model):
+        return None
+    try:
+        n = int(model.num_qudits)
+        edges = sorted({(min(a, b), max(a, b)) for a, b in model.coupling_graph})
+        radixes = list(model.radixes)
+        gate_set = list(model.gate_set)
+    except AttributeError as e:
+        raise TypeError(f"model: expected a bqskit MachineModel or a dict, got {type(model)}") from e
+    if any(r != 2 for r in radixes):
+        raise NotImplementedError("model: qudits other than qubits (radix 2) are not supported")
+    names = []
+    for g in gate_set:
+        name = _GATE_NAMES.get(_cls(g))
+        if name is None:
+            raise NotImplementedError(f"model: gate {_cls(g)} has no counterpart on the server")
+        names.append(name)
+    return {"qubits": n, "edges": [list(e) for e in edges], "gates": ",".join(sorted(set(names)))}
+
+
 def translate(workflow: Any, width: Optional[int], block_size: int) -> List[Dict[str, Any]]:
     """Pass specs for ``workflow``: a BQSKit ``Workflow``, one pass, or a
     sequence of passes and/or dict specs. ``width`` is the input circuit's

@@ -262,13 +262,8 @@ class _Options:
     def __init__(self, model: Any = None, optimization_level: int = 1, max_synthesis_size: int = 3,
                  synthesis_epsilon: float = 1e-8, error_threshold: Optional[float] = None,
                  error_sim_size: int = 8, seed: Optional[int] = None, with_mapping: bool = False) -> None:
-        if model is not None:
-            from ._passes import model_is_default
-            if not model_is_default(model):
-                raise NotImplementedError(
-                    "model: bqskit_mpi compiles to an all-to-all {CNOTGate, U3Gate} target only; another "
-                    "coupling graph or gate set needs server support (submit fields for the coupling "
-                    "graph and gate set)")
+        from ._passes import model_spec
+        self.model = model_spec(model)
         if isinstance(optimization_level, bool) or not isinstance(optimization_level, int):
             raise TypeError(f"Expected integer for optimization_level, got {type(optimization_level)}.")
         if optimization_level == 4:
@@ -593,6 +588,7 @@ class Compiler:
         block_size: Optional[int] = None,
         log_level: Optional[Union[int, str]] = None,
         filename: Optional[str] = None,
+        model: Any = None,
     ) -> uuid.UUID:
         """Submit a compilation; returns its task id (a uuid.UUID, as
         BQSKit's). ``workflow`` is a BQSKit ``Workflow``, a pass or a list of
@@ -620,6 +616,11 @@ class Compiler:
             req["block_size"] = int(block_size)
         if request_data:
             req["request_data"] = True
+        if model is not None:
+            from ._passes import model_spec
+            spec = model_spec(model)
+            if spec is not None:
+                req["model"] = spec
         if filename is not None:
             req["filename"] = filename
         level = log_level if log_level is not None else logging_level
@@ -713,10 +714,14 @@ class Compiler:
             if pdata is not None:
                 _check_error(pdata, opts.error_threshold, i if many else None)
             if opts.with_mapping:
-                # bqskit-mpi does no placement or routing: qubit i stays on
-                # qubit i, so both mappings are the identity.
-                ident = list(range(_width_of(out)))
-                outs.append((out, ident, list(ident)) if not request_data else (out, ident, list(ident), pdata))
+                # With a model the server reports the mappings over the
+                # machine's qubits (entry i for logical qubit i; entries
+                # past the input's width are idle ancillas); without one
+                # qubit i stays on qubit i.
+                ident = range(_width_of(out))
+                pi = list((pdata or {}).get("initial_mapping") or ident)
+                pf = list((pdata or {}).get("final_mapping") or ident)
+                outs.append((out, pi, pf) if not request_data else (out, pi, pf, pdata))
             elif request_data:
                 outs.append((out, pdata))
             else:
@@ -737,7 +742,8 @@ class Compiler:
                     ids.append(self.submit(
                         inputs[len(ids)], workflow, want_data,
                         optimization_level=None if workflow is not None else opts.optimization_level,
-                        seed=opts.seed, block_size=opts.block_size, log_level=log_level, filename=filename))
+                        seed=opts.seed, block_size=opts.block_size, log_level=log_level, filename=filename,
+                        model=opts.model))
                 results.append(self.result(ids[len(results)]))
         except BaseException:
             for t in ids[len(results):]:

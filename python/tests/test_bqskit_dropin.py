@@ -100,15 +100,12 @@ def test_compile_with_compiler_and_options(bqskit, env):
 
 
 def test_unsupported_options_name_themselves(bqskit, env):
-    from bqskit import Circuit, MachineModel
-    from bqskit.ir.gates import CZGate, RZGate, SqrtXGate
+    from bqskit import Circuit
     from bqskit_mpi import Compiler, compile
 
     circuit = Circuit.from_file(str(CIRCUITS / "tfim4.qasm"))
     with Compiler(env.host, env.port) as compiler:
-        model = MachineModel(circuit.num_qudits, gate_set={CZGate(), RZGate(), SqrtXGate()})
         cases = [
-            (dict(model=model), "model"),
             (dict(synthesis_epsilon=1e-10), "synthesis_epsilon"),
             (dict(optimization_level=4), "optimization_level=4"),
         ]
@@ -249,3 +246,25 @@ def test_file_path_with_qreg_in_its_name(bqskit, env, tmp_path):
         out = compile(arg, seed=1)
         assert isinstance(out, str) and out.startswith("OPENQASM")  # a file in, QASM text out
         assert dist(ref, OPENQASM2Language().decode(out)) < TOL
+
+
+def test_machine_model(bqskit, env):
+    """BQSKit's MachineModel (coupling graph and gate set) compiles for that
+    machine: native gates on coupled pairs, and with_mapping returns the
+    server's mappings."""
+    from bqskit import Circuit, MachineModel
+    from bqskit.ir.gates import CZGate, RZGate, SqrtXGate
+    from bqskit.qis.graph import CouplingGraph
+    from bqskit_mpi import Compiler, compile
+
+    circuit = Circuit.from_file(str(CIRCUITS / "qft5.qasm"))
+    model = MachineModel(5, CouplingGraph.linear(5), {CZGate(), RZGate(), SqrtXGate()})
+    with Compiler(env.host, env.port) as compiler:
+        out, pi, pf = compile(circuit, model, compiler=compiler, seed=1, with_mapping=True)
+    assert sorted(pi) == list(range(5)) and sorted(pf) == list(range(5))
+    names = {type(op.gate).__name__ for op in out}
+    assert names <= {"CZGate", "RZGate", "SqrtXGate"}, names
+    for op in out:
+        if op.num_qudits == 2:
+            a, b = op.location
+            assert abs(a - b) == 1, op
