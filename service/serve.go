@@ -47,10 +47,10 @@ type Endpoint struct {
 func (e *Endpoint) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVarP(&e.Port, "port", "p", protocol.DefaultPort, "TCP port for clients (0: any free port; see --address-file)")
 	fs.StringVar(&e.Bind, "bind", "", "address to listen on (default: all interfaces; 127.0.0.1 for this machine only)")
-	fs.StringVar(&e.AddressFile, "address-file", "", "write HOST:PORT (one line) to this file once the server accepts clients (removed at shutdown)")
-	fs.StringVar(&e.PIDFile, "pid-file", "", "write the serving process's id to this file (removed at shutdown)")
+	fs.StringVar(&e.AddressFile, "address-file", "", "write HOST:PORT (one line) to this file once the server accepts clients (removed at shutdown; default: none)")
+	fs.StringVar(&e.PIDFile, "pid-file", "", "write the serving process's id to this file (removed at shutdown; default: none)")
 	fs.StringVar(&e.TokenFile, "token-file", "", "token file; created with mode 0600 and a random token when missing (default ~/.config/bqskit-mpi/token; $"+protocol.TokenEnv+" overrides)")
-	fs.BoolVar(&e.NoAuth, "no-auth", false, "accept clients without a token; refused unless --bind is a loopback address")
+	fs.BoolVar(&e.NoAuth, "no-auth", false, "accept clients without a token; refused unless --bind is a loopback address (default: off)")
 }
 
 // Check validates the endpoint and makes the run-file paths absolute (the
