@@ -275,7 +275,8 @@ func (c *cluster) startServer(managers ...string) string {
 func (c *cluster) waitServer(addressFile string) {
 	c.t.Helper()
 	c.addr = servicetest.WaitAddressFile(c.t, addressFile, 90*time.Second, c.server.done, c.server.out)
-	c.nodes = parseTree(c.t, c.server.out.String())
+	out := servicetest.WaitOutput(c.t, c.server.out, "serving clients on "+c.addr, 30*time.Second, c.server.done)
+	c.nodes = parseTree(c.t, out)
 }
 
 func parseTree(t testing.TB, out string) []treeNode {

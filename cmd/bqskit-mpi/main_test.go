@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"io"
 	"regexp"
 	"slices"
@@ -14,10 +13,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bqskit-mpi/bqskit-mpi/cli"
 	"github.com/bqskit-mpi/bqskit-mpi/client"
 	"github.com/bqskit-mpi/bqskit-mpi/mpiruntime"
 	"github.com/bqskit-mpi/bqskit-mpi/pinning"
 	"github.com/bqskit-mpi/bqskit-mpi/protocol"
+	"github.com/bqskit-mpi/bqskit-mpi/service/servicetest"
 )
 
 // Exit statuses.
@@ -139,9 +140,7 @@ func TestMPICpusAuto(t *testing.T) {
 	if cores[0] == cores[1] {
 		t.Errorf("both ranks on core %d", cores[0])
 	}
-	if !strings.Contains(j.out.String(), `"cpus": "`) {
-		t.Errorf("no pinning log line:\n%s", j.out)
-	}
+	servicetest.WaitOutput(t, j.out, `"cpus": "`, 30*time.Second, j.done)
 	j.checkCleanExit(j.signal0(syscall.SIGTERM))
 }
 

@@ -122,10 +122,13 @@ func startHostsJob(t *testing.T, hosts []host, extra ...string) *mpiJob {
 	return j
 }
 
-// address waits for the address file.
+// address waits for the address file and for the start-up line that
+// follows it in the output.
 func (j *mpiJob) address() string {
 	j.t.Helper()
-	return servicetest.WaitAddressFile(j.t, filepath.Join(j.dir, "addr"), 60*time.Second, j.done, j.out)
+	addr := servicetest.WaitAddressFile(j.t, filepath.Join(j.dir, "addr"), 60*time.Second, j.done, j.out)
+	servicetest.WaitOutput(j.t, j.out, "serving clients on "+addr, 30*time.Second, j.done)
+	return addr
 }
 
 func (j *mpiJob) rank0PID() int {

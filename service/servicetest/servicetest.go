@@ -62,6 +62,34 @@ func WaitAddressFile(t testing.TB, path string, timeout time.Duration, exited <-
 	}
 }
 
+// WaitOutput waits until output contains want and returns output's text
+// then. A command's output reaches a test through a pipe copied by another
+// goroutine, so a line the command printed before writing its address
+// file may arrive after the test has seen the file: read start-up lines
+// with WaitOutput, never right after WaitAddressFile. It fails t when
+// exited is closed first or after timeout.
+func WaitOutput(t testing.TB, output fmt.Stringer, want string, timeout time.Duration, exited <-chan struct{}) string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		out := output.String()
+		if strings.Contains(out, want) {
+			return out
+		}
+		select {
+		case <-exited:
+			// The copy is complete once the command has been waited for.
+			if out = output.String(); strings.Contains(out, want) {
+				return out
+			}
+			t.Fatalf("the command ended without printing %q:\n%s", want, out)
+		case <-deadline:
+			t.Fatalf("no %q in the output after %v:\n%s", want, timeout, output)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // SyncBuffer is a bytes.Buffer that goroutines may share, e.g. as a
 // command's standard error while the test reads it.
 type SyncBuffer struct {
