@@ -121,6 +121,11 @@ func TestMPICpusAuto(t *testing.T) {
 	}
 	j := startJob(t, 2, "--cpus", "auto", "-v")
 	j.address()
+	// Each rank pins itself and then logs it: the address file may come
+	// first.
+	for _, local := range []string{`"local_rank": 0}`, `"local_rank": 1}`} {
+		servicetest.WaitOutput(t, j.out, local, 30*time.Second, j.done)
+	}
 	pids := j.rankPIDs()
 	if len(pids) != 2 {
 		t.Fatalf("found rank processes %v, want 2", pids)
@@ -140,7 +145,6 @@ func TestMPICpusAuto(t *testing.T) {
 	if cores[0] == cores[1] {
 		t.Errorf("both ranks on core %d", cores[0])
 	}
-	servicetest.WaitOutput(t, j.out, `"cpus": "`, 30*time.Second, j.done)
 	j.checkCleanExit(j.signal0(syscall.SIGTERM))
 }
 
