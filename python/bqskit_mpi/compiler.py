@@ -78,6 +78,7 @@ _TO_STATUS = {"queued": "RUNNING", "running": "RUNNING", "done": "DONE", "failed
 
 ADDRESS_ENV = "BQSKIT_MPI_ADDRESS"
 TOKEN_FILE_ENV = "BQSKIT_MPI_TOKEN_FILE"
+MIN_TOKEN_LENGTH = 16  # protocol.MinTokenLength
 
 
 def default_token_file() -> Path:
@@ -87,12 +88,14 @@ def default_token_file() -> Path:
 
 def read_token(token: Optional[str] = None, token_file: Optional[Union[str, Path]] = None) -> str:
     """Resolve the token: ``token``, else $BQSKIT_MPI_TOKEN, else the file
-    ``token_file``, else $BQSKIT_MPI_TOKEN_FILE, else the default file."""
+    ``token_file``, else $BQSKIT_MPI_TOKEN_FILE, else the default file.
+    A token shorter than MIN_TOKEN_LENGTH characters is refused (the server
+    refuses it too)."""
     if token:
-        return token.strip()
+        return _check_token(token.strip(), "token=...")
     env = os.environ.get(TOKEN_ENV, "").strip()
     if env:
-        return env
+        return _check_token(env, f"${TOKEN_ENV}")
     if not token_file:
         token_file = os.environ.get(TOKEN_FILE_ENV, "").strip() or None
     path = Path(token_file) if token_file else default_token_file()
@@ -106,7 +109,15 @@ def read_token(token: Optional[str] = None, token_file: Optional[Union[str, Path
         raise BQSKitMPIError(f"token file {path}: {e}", code="auth") from None
     if not text:
         raise BQSKitMPIError(f"token file {path} is empty", code="auth")
-    return text
+    return _check_token(text, f"token file {path}")
+
+
+def _check_token(token: str, source: str) -> str:
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise BQSKitMPIError(
+            f"the token from {source} has {len(token)} characters; want at least {MIN_TOKEN_LENGTH} "
+            "(a fresh token file holds 64 hex digits)", code="auth")
+    return token
 
 
 def _level_name(level: Union[int, str, None]) -> str:

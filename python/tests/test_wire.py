@@ -66,11 +66,20 @@ def test_split_and_token(tmp_path, monkeypatch):
     assert _split("::1", 7472) == ("::1", 7472)
     monkeypatch.delenv("BQSKIT_MPI_TOKEN", raising=False)
     f = tmp_path / "token"
-    f.write_text("abc\n")
-    assert read_token(None, f) == "abc"
-    assert read_token("explicit", f) == "explicit"
+    f.write_text("abc-token-from-a-file\n")
+    assert read_token(None, f) == "abc-token-from-a-file"
+    assert read_token("explicit-token-value", f) == "explicit-token-value"
+    monkeypatch.setenv("BQSKIT_MPI_TOKEN", "token-from-the-env")
+    assert read_token(None, f) == "token-from-the-env"
+    monkeypatch.delenv("BQSKIT_MPI_TOKEN")
+    # Short tokens are refused wherever they come from, naming the source.
+    for args, source in [(("abc", f), "token=..."), ((None, tmp_path / "short"), "short")]:
+        (tmp_path / "short").write_text("abc\n")
+        with pytest.raises(bqskit_mpi.BQSKitMPIError, match=f"{source}.* has 3 characters; want at least 16"):
+            read_token(*args)
     monkeypatch.setenv("BQSKIT_MPI_TOKEN", "env")
-    assert read_token(None, f) == "env"
+    with pytest.raises(bqskit_mpi.BQSKitMPIError, match=r"\$BQSKIT_MPI_TOKEN has 3 characters"):
+        read_token(None, f)
     monkeypatch.delenv("BQSKIT_MPI_TOKEN")
     with pytest.raises(bqskit_mpi.BQSKitMPIError, match="does not exist"):
         read_token(None, tmp_path / "missing")
@@ -116,10 +125,10 @@ def test_bqskit_signature_and_environment(monkeypatch):
 def test_token_file_from_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("BQSKIT_MPI_TOKEN", raising=False)
     f = tmp_path / "job-token"
-    f.write_text("from-env-file\n")
+    f.write_text("from-env-file-token\n")
     monkeypatch.setenv("BQSKIT_MPI_TOKEN_FILE", str(f))
-    assert read_token() == "from-env-file"
-    assert read_token("explicit") == "explicit"
+    assert read_token() == "from-env-file-token"
+    assert read_token("explicit-token-value") == "explicit-token-value"
 
 
 def test_unsupported_compile_options_are_named():
