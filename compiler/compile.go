@@ -44,7 +44,26 @@ const (
 // MaxUnitaryInputQubits is the widest unitary input the compiler
 // synthesizes (not to be confused with circuit.MaxUnitaryQubits, the widest
 // circuit whose unitary can be built).
-const MaxUnitaryInputQubits = 4
+const MaxUnitaryInputQubits = 6
+
+// QSDInputQubits is the narrowest unitary input decomposed by the Quantum
+// Shannon Decomposition (synthesis.QSD) instead of searched by
+// QSearch/LEAP: a generic 5-qubit unitary needs at least 249 CX, far
+// beyond what search reaches in reasonable time. The QSD circuit then runs
+// through the circuit workflow of the requested level (or the request's
+// workflow, which is then a circuit workflow, not a block one), and the
+// result is refined against the target when its cost is above
+// unitaryPolishCost.
+const QSDInputQubits = 5
+
+// unitaryPolishCost: a QSD-based result whose cost (linalg.Cost) against
+// the target is above this is refined by polish; unitaryMaxCost is the
+// most it may keep after that (otherwise the exact QSD circuit is
+// returned instead).
+const (
+	unitaryPolishCost = 1e-10
+	unitaryMaxCost    = 1e-8
+)
 
 // Request is what a client submits to the compile task. Exactly one of
 // QASM and Unitary is set; Workflow (JSON, see ParseWorkflow) overrides
@@ -182,13 +201,15 @@ func NewPlanContext(ctx context.Context, r Request, lim qasm.Limits) (*Plan, err
 	switch {
 	case len(r.Workflow) > 0:
 		p.Workflow, err = ParseWorkflow(r.Workflow)
-		if err == nil && p.Target != nil {
+		if err == nil && p.Target != nil && !p.viaQSD() {
 			err = ValidateUnitaryWorkflow(p.Workflow)
 		}
 		var re *RequestError
 		if err != nil && !errors.As(err, &re) {
 			err = &RequestError{Kind: ErrWorkflow, Field: "workflow", msg: err.Error()}
 		}
+	case p.viaQSD():
+		p.Workflow, err = Level(level, bs)
 	case p.Target != nil:
 		p.Workflow, err = UnitaryLevel(level)
 	case r.Model != nil:
@@ -226,6 +247,14 @@ func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, pr
 	e.stageProgress = stageProgress
 	e.data.Epsilon = workflowEpsilon(p.Workflow)
 	start := time.Now()
+	if p.viaQSD() {
+		c, err := e.runQSD(ctx, p.Workflow, *p.Target, p.Seed)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.data.ErrorBound = linalg.Distance(*p.Target, c.Unitary())
+		return c, e.data, nil
+	}
 	if p.Target != nil {
 		n := bits.Len(uint(p.Target.Rows)) - 1
 		c, acc, err := e.blockWorkflow(ctx, p.Workflow, circuit.New(n), p.Target, p.Seed)

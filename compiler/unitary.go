@@ -1,0 +1,56 @@
+package compiler
+
+import (
+	"context"
+	"math/bits"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/bqskit-mpi/bqskit-mpi/circuit"
+	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
+)
+
+// viaQSD reports whether the plan's input is a unitary wide enough for the
+// Quantum Shannon Decomposition (QSDInputQubits and more).
+func (p *Plan) viaQSD() bool {
+	return p.Target != nil && bits.Len(uint(p.Target.Rows))-1 >= QSDInputQubits
+}
+
+// runQSD compiles a wide unitary target: the exact QSD circuit (stage
+// "qsd"), the circuit workflow passes on it (partitioning and per-block
+// resynthesis shorten it), then a check against the target: a result
+// whose cost is above unitaryPolishCost is refined from its parameters
+// (polish, stage "polish"), and one still at unitaryMaxCost or above is
+// dropped for the QSD circuit itself, which is exact to rounding.
+func (e *engine) runQSD(ctx context.Context, passes []Pass, target linalg.Matrix, seed uint64) (*circuit.Circuit, error) {
+	start := time.Now()
+	exact, err := synthesis.QSD(ctx, target, synthesis.QSDOptions{Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	e.record("qsd", exact, start)
+	c, err := e.run(ctx, passes, exact)
+	if err != nil {
+		return nil, err
+	}
+	cost := linalg.Cost(target, c.Unitary())
+	if cost > unitaryPolishCost {
+		start = time.Now()
+		c = polish(ctx, c, target)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		before := cost
+		cost = linalg.Cost(target, c.Unitary())
+		e.record("polish", c, start)
+		e.log.Debug("unitary target: polished", zap.Float64("cost_before", before), zap.Float64("cost_after", cost))
+	}
+	if !(cost < unitaryMaxCost) {
+		e.log.Warn("compiled circuit too far from the unitary target; returning the QSD circuit",
+			zap.Float64("cost", cost), zap.Int("qsd_two_qubit_gates", exact.TwoQubitCount()))
+		return exact, nil
+	}
+	return c, nil
+}

@@ -1,0 +1,100 @@
+package compiler
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sbinet/npyio/npy"
+
+	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
+)
+
+// haarNPY returns a seeded Haar-random n-qubit unitary and its .npy bytes
+// (written by npyio, as numpy would).
+func haarNPY(t testing.TB, n int, seed uint64) (linalg.Matrix, []byte) {
+	t.Helper()
+	d := 1 << n
+	u := linalg.HaarRandom(d, rand.New(rand.NewPCG(seed, uint64(n))))
+	ct := reflect.TypeOf(complex128(0))
+	arr := reflect.New(reflect.ArrayOf(d, reflect.ArrayOf(d, ct)))
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			arr.Elem().Index(i).Index(j).SetComplex(u.At(i, j))
+		}
+	}
+	var buf bytes.Buffer
+	if err := npy.Write(&buf, arr.Interface()); err != nil {
+		t.Fatal(err)
+	}
+	return u, buf.Bytes()
+}
+
+// A random 5-qubit unitary goes through QSD and the level-1 circuit
+// workflow, and comes back within cost 1e-8 of the target with fewer CX
+// than the QSD circuit.
+func TestCompileUnitary5Q(t *testing.T) {
+	u, data := haarNPY(t, 5, 1)
+	start := time.Now()
+	res, out := compileSmall(t, Request{Unitary: data, Name: "haar5.npy", Seed: 1, RequestData: true}, 2)
+	elapsed := time.Since(start)
+	if out.NumQubits() != 5 {
+		t.Fatalf("output has %d qubits", out.NumQubits())
+	}
+	cost := linalg.Cost(u, out.Unitary())
+	if !(cost < 1e-8) {
+		t.Fatalf("cost %g, want < 1e-8", cost)
+	}
+	if res.Data == nil || len(res.Data.Stages) == 0 || res.Data.Stages[0].Pass != "qsd" {
+		t.Fatalf("stages %+v: want qsd first", res.Data)
+	}
+	qsdCX := res.Data.Stages[0].TwoQubitGates
+	cx := out.TwoQubitCount()
+	for i, op := range out.Ops() {
+		if name := op.Gate.Name(); name != "cx" && name != "u3" {
+			t.Fatalf("op %d is %s", i, name)
+		}
+	}
+	if cx >= qsdCX {
+		t.Fatalf("%d CX after the workflow, QSD had %d", cx, qsdCX)
+	}
+	t.Logf("5-qubit Haar unitary, level 1: %d CX (QSD %d), cost %.3g, %v", cx, qsdCX, cost, elapsed)
+	for _, s := range res.Data.Stages {
+		t.Logf("stage %s: %d CX, %.2fs", s.Pass, s.TwoQubitGates, s.Seconds)
+	}
+}
+
+func TestUnitaryInputLimits(t *testing.T) {
+	// 7 qubits: refused from the header, naming the file and the limit.
+	_, err := NewPlan(Request{Unitary: zerosNPY(1 << 7), Name: "u7.npy"})
+	if !errors.Is(err, unitaryio.ErrTooLarge) || !strings.Contains(err.Error(), "u7.npy: 7 qubits") || !strings.Contains(err.Error(), "at most 6") {
+		t.Fatalf("7 qubits: %v", err)
+	}
+	// 6 qubits: accepted, decomposed by QSD with the circuit workflow.
+	_, data := haarNPY(t, 6, 2)
+	p, err := NewPlan(Request{Unitary: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.viaQSD() || p.Workflow[0].Name != PassRetarget {
+		t.Fatalf("6-qubit plan: viaQSD %v, workflow %+v", p.viaQSD(), p.Workflow)
+	}
+	// 4 qubits keep the search workflow.
+	_, data = haarNPY(t, 4, 2)
+	if p, err = NewPlan(Request{Unitary: data}); err != nil || p.viaQSD() || p.Workflow[0].Name != PassSynthesize {
+		t.Fatalf("4-qubit plan: %v, %+v", err, p)
+	}
+	// A request's workflow for a QSD-sized unitary is a circuit workflow.
+	_, data = haarNPY(t, 5, 2)
+	if _, err := NewPlan(Request{Unitary: data, Workflow: []byte(`[{"pass":"synthesize"}]`)}); !errors.Is(err, ErrWorkflow) {
+		t.Fatalf("block workflow on a 5-qubit unitary: %v", err)
+	}
+	if _, err := NewPlan(Request{Unitary: data, Workflow: []byte(`[{"pass":"quick_partition"},{"pass":"for_each_block","workflow":[{"pass":"synthesize"}]},{"pass":"unfold"}]`)}); err != nil {
+		t.Fatalf("circuit workflow on a 5-qubit unitary: %v", err)
+	}
+}
