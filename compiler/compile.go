@@ -48,7 +48,7 @@ const MaxUnitaryInputQubits = 6
 
 // QSDInputQubits is the narrowest unitary input decomposed by the Quantum
 // Shannon Decomposition (synthesis.QSD) instead of searched by
-// QSearch/LEAP: a generic 5-qubit unitary needs at least 249 CX, far
+// QSearch/LEAP: a generic 5-qubit unitary needs at least 252 CX, far
 // beyond what search reaches in reasonable time. The QSD circuit then runs
 // through the circuit workflow of the requested level (or the request's
 // workflow, which is then a circuit workflow, not a block one), and the

@@ -55,6 +55,28 @@
 //
 // The instantiations use LM with the phase-invariant residual by default
 // (see package instantiate); Options.Residual selects BQSKit's residual.
+// # Quantum Shannon Decomposition
+//
+// QSD(ctx, target, opts) decomposes a 2^n x 2^n unitary exactly, without
+// search (Shende, Bullock and Markov, IEEE TCAD 2006): the cosine-sine
+// decomposition (linalg.CosineSine) splits U on its first qubit into two
+// multiplexors around a multiplexed Ry; each multiplexor A0 ⊕ A1 is
+// demultiplexed into (I ⊗ V)·(D ⊕ D†)·(I ⊗ W) from the Schur
+// decomposition of the unitary A0·A1† (linalg.Schur, an orthonormal
+// eigenbasis also for repeated eigenvalues), D ⊕ D† being a multiplexed
+// Rz; V and W recurse on the remaining qubits. Multiplexed rotations use
+// the Gray-code construction (2^k rotations and 2^k CX for k controls);
+// the Ry ones use CZ, whose last one is absorbed into the neighbouring
+// multiplexor (one CX less per step). Recursion stops at 2-qubit leaves,
+// each the 3-CX template (three BuildCircuit layers) instantiated by LM to
+// cost < 1e-15 (accepted below 1e-13; a leaf LM cannot fit falls back to
+// one more exact level, 5 CX). CX counts: 3, 23, 115, 507, 2123 for 2..6
+// qubits (a generic n-qubit unitary needs at least (4^n − 3n − 1)/4: 14,
+// 61, 252, 1020 for 3..6). Measured on the shared 2-core VM: 5 qubits in
+// about 15 ms, 6 qubits in 0.2 s, cost 2e-15 and 2e-14. The compiler uses
+// QSD for unitary input of 5 and 6 qubits and shortens its output with its
+// circuit workflow.
+//
 // ToCXU3 converts the search circuit (u3, cx, ry, rz, rx) to cx and u3,
 // merging each run of single-qubit gates into one u3; U3Params is the
 // closed form it uses.
