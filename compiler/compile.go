@@ -209,7 +209,7 @@ func NewPlanContext(ctx context.Context, r Request, lim qasm.Limits) (*Plan, err
 			err = &RequestError{Kind: ErrWorkflow, Field: "workflow", msg: err.Error()}
 		}
 	case p.viaQSD():
-		p.Workflow, err = Level(level, bs)
+		p.Workflow, err = qsdLevel(level, bs)
 	case p.Target != nil:
 		p.Workflow, err = UnitaryLevel(level)
 	case r.Model != nil:

@@ -12,6 +12,41 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
 )
 
+// qsdBlockThreshold is the success threshold the level workflow's
+// removal and resynthesis passes get on a QSD circuit (instead of
+// DefaultEpsilon): with 1e-8 per block, an inexact removal or two leave
+// the whole circuit near cost 1e-8 (8e-9 measured on a 5-qubit unitary,
+// one block whose removal LM cannot refine), and polishing a whole
+// 6-qubit circuit from there took 4 minutes.
+const qsdBlockThreshold = 1e-12
+
+// qsdLevel is the circuit workflow for a QSD circuit at level: Level's,
+// with qsdBlockThreshold wherever a pass leaves the threshold unset.
+func qsdLevel(level, blockSize int) ([]Pass, error) {
+	w, err := Level(level, blockSize)
+	if err != nil {
+		return nil, err
+	}
+	return withThreshold(w, qsdBlockThreshold), nil
+}
+
+// withThreshold returns a copy of passes (nested workflows included) in
+// which removal and resynthesis passes without a success threshold get
+// eps.
+func withThreshold(passes []Pass, eps float64) []Pass {
+	out := make([]Pass, len(passes))
+	for i, p := range passes {
+		if p.SuccessThreshold == 0 && (p.Name == PassScanningGateRemoval || p.Name == PassSynthesize) {
+			p.SuccessThreshold = eps
+		}
+		if p.Workflow != nil {
+			p.Workflow = withThreshold(p.Workflow, eps)
+		}
+		out[i] = p
+	}
+	return out
+}
+
 // viaQSD reports whether the plan's input is a unitary wide enough for the
 // Quantum Shannon Decomposition (QSDInputQubits and more).
 func (p *Plan) viaQSD() bool {

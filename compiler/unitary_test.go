@@ -92,6 +92,24 @@ func TestUnitaryInputLimits(t *testing.T) {
 	if !p.viaQSD() || p.Workflow[0].Name != PassRetarget {
 		t.Fatalf("6-qubit plan: viaQSD %v, workflow %+v", p.viaQSD(), p.Workflow)
 	}
+	// Its removal passes (inside for_each_block) run at 1e-12.
+	tight := 0
+	var walk func([]Pass)
+	walk = func(ps []Pass) {
+		for _, q := range ps {
+			if q.Name == PassScanningGateRemoval || q.Name == PassSynthesize {
+				if q.SuccessThreshold != qsdBlockThreshold {
+					t.Fatalf("%s at threshold %g", q.Name, q.SuccessThreshold)
+				}
+				tight++
+			}
+			walk(q.Workflow)
+		}
+	}
+	walk(p.Workflow)
+	if tight == 0 {
+		t.Fatal("no removal pass in the 6-qubit workflow")
+	}
 	// 4 qubits keep the search workflow.
 	_, data = haarNPY(t, 4, 2)
 	if p, err = NewPlan(Request{Unitary: data}); err != nil || p.viaQSD() || p.Workflow[0].Name != PassSynthesize {
