@@ -46,25 +46,6 @@ const (
 // circuit whose unitary can be built).
 const MaxUnitaryInputQubits = 6
 
-// QSDInputQubits is the narrowest unitary input decomposed by the Quantum
-// Shannon Decomposition (synthesis.QSD) instead of searched by
-// QSearch/LEAP: a generic 5-qubit unitary needs at least 252 CX, far
-// beyond what search reaches in reasonable time. The QSD circuit then runs
-// through the circuit workflow of the requested level (or the request's
-// workflow, which is then a circuit workflow, not a block one), and the
-// result is refined against the target when its cost is above
-// unitaryPolishCost.
-const QSDInputQubits = 5
-
-// unitaryPolishCost: a QSD-based result whose cost (linalg.Cost) against
-// the target is above this is refined by polish; unitaryMaxCost is the
-// most it may keep after that (otherwise the exact QSD circuit is
-// returned instead).
-const (
-	unitaryPolishCost = 1e-10
-	unitaryMaxCost    = 1e-8
-)
-
 // Request is what a client submits to the compile task. Exactly one of
 // QASM and Unitary is set; Workflow (JSON, see ParseWorkflow) overrides
 // OptimizationLevel when present.

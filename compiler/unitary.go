@@ -12,6 +12,25 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
 )
 
+// QSDInputQubits is the narrowest unitary input decomposed by the Quantum
+// Shannon Decomposition (synthesis.QSD) instead of searched by
+// QSearch/LEAP: a generic 5-qubit unitary needs at least 252 CX, far
+// beyond what search reaches in reasonable time. The QSD circuit then runs
+// through the circuit workflow of the requested level (or the request's
+// workflow, which is then a circuit workflow, not a block one), and the
+// result is refined against the target when its cost is above
+// unitaryPolishCost.
+const QSDInputQubits = 5
+
+// unitaryPolishCost: a QSD-based result whose cost (linalg.Cost) against
+// the target is above this is refined by polish; unitaryMaxCost is the
+// most it may keep after that (otherwise the exact QSD circuit is
+// returned instead).
+const (
+	unitaryPolishCost = 1e-10
+	unitaryMaxCost    = 1e-8
+)
+
 // qsdBlockThreshold is the success threshold the level workflow's
 // removal and resynthesis passes get on a QSD circuit (instead of
 // DefaultEpsilon): with 1e-8 per block, an inexact removal or two leave
@@ -66,18 +85,26 @@ func (e *engine) runQSD(ctx context.Context, passes []Pass, target linalg.Matrix
 		return nil, err
 	}
 	e.record("qsd", exact, start)
-	c, err := e.run(ctx, passes, exact)
+	c, err := e.run(ctx, passes, exact.Clone())
 	if err != nil {
 		return nil, err
 	}
+	return e.checkUnitary(ctx, c, exact, target)
+}
+
+// checkUnitary is runQSD's last step: c, the workflow's result, is
+// refined when its cost against target is above unitaryPolishCost and
+// replaced by exact (the QSD circuit) when it stays at unitaryMaxCost or
+// above.
+func (e *engine) checkUnitary(ctx context.Context, c, exact *circuit.Circuit, target linalg.Matrix) (*circuit.Circuit, error) {
 	cost := linalg.Cost(target, c.Unitary())
 	if cost > unitaryPolishCost {
-		start = time.Now()
+		start := time.Now()
+		before := cost
 		c = polish(ctx, c, target)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		before := cost
 		cost = linalg.Cost(target, c.Unitary())
 		e.record("polish", c, start)
 		e.log.Debug("unitary target: polished", zap.Float64("cost_before", before), zap.Float64("cost_after", cost))

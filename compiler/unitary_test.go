@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -9,9 +10,11 @@ import (
 	"testing"
 
 	"github.com/sbinet/npyio/npy"
+	"go.uber.org/zap"
 
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
+	"github.com/bqskit-mpi/bqskit-mpi/synthesis"
 	"github.com/bqskit-mpi/bqskit-mpi/unitaryio"
 )
 
@@ -122,5 +125,47 @@ func TestUnitaryInputLimits(t *testing.T) {
 	}
 	if _, err := NewPlan(Request{Unitary: data, Workflow: []byte(`[{"pass":"quick_partition"},{"pass":"for_each_block","workflow":[{"pass":"synthesize"}]},{"pass":"unfold"}]`)}); err != nil {
 		t.Fatalf("circuit workflow on a 5-qubit unitary: %v", err)
+	}
+}
+
+// The last check of a QSD-based compile: a result slightly off the target
+// is polished back under 1e-10; one that polish cannot repair (a CX
+// missing) is replaced by the exact QSD circuit.
+func TestCheckUnitary(t *testing.T) {
+	ctx := context.Background()
+	u := linalg.HaarRandom(8, rand.New(rand.NewPCG(4, 3)))
+	exact, err := synthesis.QSD(ctx, u, synthesis.QSDOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(NewLocalExecutor(1, nil), 1, DefaultBlockSize, zap.NewNop())
+
+	near := exact.Clone()
+	p := near.Params()
+	p[len(p)/2] += 1e-4
+	near.SetParams(p)
+	if c := linalg.Cost(u, near.Unitary()); !(c > unitaryPolishCost) {
+		t.Fatalf("perturbed circuit at cost %g, want above %g", c, unitaryPolishCost)
+	}
+	got, err := e.checkUnitary(ctx, near, exact, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == exact || got.TwoQubitCount() != near.TwoQubitCount() {
+		t.Fatal("a near result was not kept")
+	}
+	if c := linalg.Cost(u, got.Unitary()); !(c < unitaryPolishCost) {
+		t.Fatalf("polished cost %g", c)
+	}
+
+	far := exact.Clone()
+	for i, op := range far.Ops() {
+		if op.Gate.Name() == "cx" {
+			far.Remove(i)
+			break
+		}
+	}
+	if got, err = e.checkUnitary(ctx, far, exact, u); err != nil || got != exact {
+		t.Fatalf("far result: err %v, exact returned %v", err, got == exact)
 	}
 }
