@@ -58,7 +58,7 @@
 // (QSearch below 3 qubits, LEAP otherwise) run on it, and a request's
 // workflow must be a block workflow. From QSDInputQubits (5) on, search
 // is hopeless (a generic 5-qubit unitary needs at least 252 CX), so the
-// target is decomposed exactly by synthesis.QSD (507 CX at 5 qubits, 2123
+// target is decomposed exactly by synthesis.QSD (444 CX at 5 qubits, 1868
 // at 6; stage "qsd" in PassData), the QSD circuit runs through the
 // level's circuit workflow (Level, with success threshold 1e-12 instead of
 // 1e-8 for its removal and resynthesis passes, so that no inexact block

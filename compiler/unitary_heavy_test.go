@@ -10,8 +10,8 @@ import (
 
 // Seeded Haar-random 5- and 6-qubit unitaries (.npy bytes) compile at
 // level 1: QSD, the level's circuit workflow; each output is within cost
-// 1e-8 of its target and has fewer CX than QSD's 507 and 2123. (Measured
-// with 2 workers on the loaded 2-core VM: 9 and 32 s of CPU.)
+// 1e-8 of its target and has fewer CX than QSD's 444 and 1868. (Measured
+// with 2 workers on the loaded 2-core VM: about 7 and 30 s of CPU.)
 func TestHeavyUnitaryQSD(t *testing.T) {
 	for _, n := range []int{5, 6} {
 		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {

@@ -67,13 +67,18 @@
 // Rz; V and W recurse on the remaining qubits. Multiplexed rotations use
 // the Gray-code construction (2^k rotations and 2^k CX for k controls);
 // the Ry ones use CZ, whose last one is absorbed into the neighbouring
-// multiplexor (one CX less per step). Recursion stops at 2-qubit leaves,
-// each the 3-CX template (three BuildCircuit layers) instantiated by LM to
-// cost < 1e-15 (accepted below 1e-13; a leaf LM cannot fit falls back to
-// one more exact level, 5 CX). CX counts: 3, 23, 115, 507, 2123 for 2..6
-// qubits (a generic n-qubit unitary needs at least (4^n − 3n − 1)/4: 14,
-// 61, 252, 1020 for 3..6). Measured on the shared 2-core VM: 5 qubits in
-// about 15 ms, 6 qubits in 0.2 s, cost 2e-15 and 2e-14. The compiler uses
+// multiplexor (one CX less per step). Recursion stops at 2-qubit leaves
+// (all on the last two qubits), synthesized last and in reverse order:
+// each but the first as a diagonal followed by the 2-CX template (two
+// BuildCircuit layers), the diagonal commuting with the multiplexors in
+// between and merged into the previous leaf, the first as the 3-CX
+// template; all instantiated by LM to cost < 1e-15 (accepted below 1e-13;
+// a failed 2-CX fit falls back to the 3-CX template, a failed 3-CX fit to
+// one more exact level, 5 CX). CX counts: (23/48)·4^n − (3/2)·2^n + 4/3,
+// 3, 20, 100, 444, 1868 for 2..6 qubits, the paper's figure (a generic
+// n-qubit unitary needs at least (4^n − 3n − 1)/4: 14, 61, 252, 1020 for
+// 3..6). Measured on the shared 2-core VM (loaded): 5 qubits in 25 ms, 6
+// qubits in 0.4 s, cost 4e-15 and 3e-14. The compiler uses
 // QSD for unitary input of 5 and 6 qubits and shortens its output with its
 // circuit workflow.
 //

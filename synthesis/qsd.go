@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"math/cmplx"
+	"slices"
 
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/instantiate"
@@ -13,20 +14,25 @@ import (
 )
 
 // QSDMaxQubits is the widest target QSD accepts. The decomposition itself
-// has no limit, but its CX count grows as about (23/48)·4^n (2123 at 6
-// qubits, 8555 at 7) and its matrices as 4^n.
+// has no limit, but its CX count grows as about (23/48)·4^n (1868 at 6
+// qubits, 7660 at 7) and its matrices as 4^n.
 const QSDMaxQubits = 8
 
-// QSD leaf settings: every 2-qubit leaf is the 3-CX template
-// (BuildCircuit with three layers on (0, 1)) instantiated by LM to cost
-// below qsdLeafThreshold; a leaf whose best start stays at or above
-// qsdLeafAccept after qsdLeafStarts starts is decomposed exactly instead
-// (one more QSD level down to single-qubit gates: 5 CX).
+// QSD leaf settings. The 2-qubit leaves are synthesized last, in reverse
+// order of application: each but the first is instantiated as a diagonal
+// Δ followed by the 2-CX template (BuildCircuit with two layers on
+// (0, 1)), U = C·Δ, which exists for every 2-qubit unitary (Shende,
+// Markov and Bullock 2004); Δ commutes with every multiplexor between it
+// and the previous leaf (all act on these qubits as controls, or not at
+// all) and is merged into that leaf. The first leaf is the 3-CX template.
+// Each is fitted by LM to cost below qsdLeafThreshold; a fit whose best
+// start stays at or above qsdLeafAccept after qsdLeafStarts starts falls
+// back: the 2-CX form to the 3-CX template (Δ = I), the 3-CX template to
+// one more exact QSD level (down to single-qubit gates, 5 CX).
 const (
 	qsdLeafThreshold = 1e-15
 	qsdLeafAccept    = 1e-13
 	qsdLeafStarts    = 8
-	qsdLeafLayers    = 3
 )
 
 // QSDOptions configure QSD. The zero value is valid.
@@ -42,8 +48,9 @@ type QSDOptions struct {
 // qubit order (qubit 0 is the most significant index bit, as everywhere
 // in this module). The result is exact up to rounding (cost
 // c = 1 − |Tr(U†V)|/N around 1e-15 and below, see the package
-// documentation); its CX count depends only on n: 0, 3, 23, 115, 507 and
-// 2123 for n = 1..6 unless a leaf falls back to the exact 5-CX form.
+// documentation); its CX count depends only on n unless a leaf falls
+// back: 0, 3, 20, 100, 444 and 1868 for n = 1..6, (23/48)·4^n −
+// (3/2)·2^n + 4/3 as in the paper.
 //
 // Bad input (not square, not a power of two, too wide, not unitary to
 // 1e-8, non-finite) gives ErrInvalid; a LAPACK failure is returned
@@ -73,7 +80,10 @@ func QSD(ctx context.Context, target linalg.Matrix, opts QSDOptions) (*circuit.C
 	if err := b.decompose(target, qs, false); err != nil {
 		return nil, err
 	}
-	return ToCXU3(b.raw)
+	if err := b.synthesizeLeaves(); err != nil {
+		return nil, err
+	}
+	return ToCXU3(b.assemble())
 }
 
 // qsdBuilder collects the decomposition's gates (u3, h, cx) in
@@ -81,10 +91,28 @@ func QSD(ctx context.Context, target linalg.Matrix, opts QSDOptions) (*circuit.C
 type qsdBuilder struct {
 	ctx    context.Context
 	seed   uint64
-	leaves uint64 // leaves instantiated so far (seeds each one)
 	raw    *circuit.Circuit
-	leafWS *instantiate.Workspace
-	leafC  *circuit.Circuit
+	leaves []qsdLeaf
+	fits   uint64 // leaf fits so far (seeds each one)
+	tmpl   [2]*leafTemplate
+}
+
+// qsdLeaf is a 2-qubit unitary u on qubits qs whose gates go before
+// raw's op at pos; ops is filled by synthesizeLeaves.
+type qsdLeaf struct {
+	pos int
+	u   linalg.Matrix
+	qs  []int
+	ops []circuit.Op
+}
+
+// leafTemplate is a leaf circuit and its reusable LM workspace: the 3-CX
+// template, or the diagonal (rz, rz, rzz: its first diagOps ops) then the
+// 2-CX template.
+type leafTemplate struct {
+	c       *circuit.Circuit
+	ws      *instantiate.Workspace
+	diagOps int
 }
 
 // decompose appends a circuit for the unitary u on the qubits qs (qs[0]
@@ -99,10 +127,8 @@ func (b *qsdBuilder) decompose(u linalg.Matrix, qs []int, exact bool) error {
 		b.oneQubit(u, qs[0])
 		return nil
 	case len(qs) == 2 && !exact:
-		done, err := b.leaf(u, qs)
-		if done || err != nil {
-			return err
-		}
+		b.leaves = append(b.leaves, qsdLeaf{pos: b.raw.Len(), u: u, qs: qs})
+		return nil
 	}
 	// U = (L0 ⊕ L1) · [[C, −S], [S, C]] · (R0 ⊕ R1): apply the right
 	// multiplexor, the multiplexed Ry on qs[0], then the left multiplexor.
@@ -218,45 +244,135 @@ func (b *qsdBuilder) oneQubit(u linalg.Matrix, q int) {
 	b.raw.Append(circuit.Op{Gate: circuit.U3, Qubits: []int{q}, Params: []float64{th, ph, la}})
 }
 
-// leaf instantiates the 3-CX template to the 4x4 unitary u and appends it
-// on qs; it reports false (appending nothing) when no start reached
-// qsdLeafAccept.
-func (b *qsdBuilder) leaf(u linalg.Matrix, qs []int) (bool, error) {
-	if b.leafWS == nil {
-		pairs := make([]Pair, qsdLeafLayers)
-		for i := range pairs {
-			pairs[i] = Pair{0, 1}
+// synthesizeLeaves fills the leaves' ops, last leaf first (see the leaf
+// settings above).
+func (b *qsdBuilder) synthesizeLeaves() error {
+	for k := len(b.leaves) - 1; k >= 0; k-- {
+		lf := &b.leaves[k]
+		if k > 0 && slices.Equal(b.leaves[k-1].qs, lf.qs) {
+			ops, diag, ok, err := b.fit(lf.u, 1)
+			if err != nil {
+				return err
+			}
+			if ok {
+				lf.ops = ops
+				prev := &b.leaves[k-1]
+				next := linalg.New(4, 4)
+				linalg.Mul(next, diag, prev.u)
+				prev.u = next
+				continue
+			}
 		}
-		b.leafC = BuildCircuit(2, pairs, nil)
-		ws, err := instantiate.NewWorkspace(b.leafC)
+		ops, _, ok, err := b.fit(lf.u, 0)
 		if err != nil {
-			return false, fmt.Errorf("synthesis: QSD leaf template: %w", err)
+			return err
 		}
-		b.leafWS = ws
+		if !ok {
+			sub := &qsdBuilder{ctx: b.ctx, raw: circuit.New(2)}
+			if err := sub.decompose(lf.u, []int{0, 1}, true); err != nil {
+				return err
+			}
+			ops = sub.raw.Ops()
+		}
+		lf.ops = ops
 	}
-	params := make([]float64, b.leafWS.NumParams())
-	b.leaves++
-	res, err := b.leafWS.Instantiate(b.ctx, u, instantiate.Options{
-		Seed:             b.seed ^ b.leaves*0x9e3779b97f4a7c15,
+	// Leaf ops are on qubits 0, 1 of the template: move them to qs.
+	for k := range b.leaves {
+		lf := &b.leaves[k]
+		for i := range lf.ops {
+			q := make([]int, len(lf.ops[i].Qubits))
+			for j, x := range lf.ops[i].Qubits {
+				q[j] = lf.qs[x]
+			}
+			lf.ops[i].Qubits = q
+		}
+	}
+	return nil
+}
+
+// fit instantiates template kind (0: 3-CX; 1: diagonal then 2-CX) to the
+// 4x4 unitary u. It returns the template's gates with their parameters
+// (for kind 1 without the diagonal, which is returned as a matrix: u =
+// C·diag up to phase) and whether the fit reached qsdLeafAccept.
+func (b *qsdBuilder) fit(u linalg.Matrix, kind int) (ops []circuit.Op, diag linalg.Matrix, ok bool, err error) {
+	t, err := b.template(kind)
+	if err != nil {
+		return nil, linalg.Matrix{}, false, err
+	}
+	params := make([]float64, t.ws.NumParams())
+	b.fits++
+	res, err := t.ws.Instantiate(b.ctx, u, instantiate.Options{
+		Seed:             b.seed ^ b.fits*0x9e3779b97f4a7c15,
 		Multistarts:      qsdLeafStarts,
 		SuccessThreshold: qsdLeafThreshold,
 		Method:           instantiate.LM,
 	}, params)
 	if err != nil {
-		return false, fmt.Errorf("synthesis: QSD leaf: %w", err)
+		return nil, linalg.Matrix{}, false, fmt.Errorf("synthesis: QSD leaf: %w", err)
 	}
 	if !(res.Cost < qsdLeafAccept) {
-		return false, nil
+		return nil, linalg.Matrix{}, false, nil
 	}
-	for _, op := range b.leafC.Ops() {
-		q := make([]int, len(op.Qubits))
-		for i, x := range op.Qubits {
-			q[i] = qs[x]
+	c := t.c.Clone()
+	c.SetParams(params)
+	d := circuit.New(2)
+	for i, op := range c.Ops() {
+		if i < t.diagOps {
+			d.Append(op)
+		} else {
+			ops = append(ops, op)
 		}
-		p := make([]float64, len(op.Params))
-		copy(p, params[:len(p)])
-		params = params[len(p):]
-		b.raw.Append(circuit.Op{Gate: op.Gate, Qubits: q, Params: p})
 	}
-	return true, nil
+	if t.diagOps > 0 {
+		diag = d.Unitary()
+	}
+	return ops, diag, true, nil
+}
+
+// template returns leaf template kind, built on first use.
+func (b *qsdBuilder) template(kind int) (*leafTemplate, error) {
+	if b.tmpl[kind] != nil {
+		return b.tmpl[kind], nil
+	}
+	t := &leafTemplate{}
+	layers := 3
+	c := circuit.New(2)
+	if kind == 1 {
+		layers = 2
+		c.Append(circuit.Op{Gate: circuit.RZ, Qubits: []int{0}, Params: []float64{0}})
+		c.Append(circuit.Op{Gate: circuit.RZ, Qubits: []int{1}, Params: []float64{0}})
+		c.Append(circuit.Op{Gate: circuit.RZZ, Qubits: []int{0, 1}, Params: []float64{0}})
+		t.diagOps = c.Len()
+	}
+	pairs := make([]Pair, layers)
+	for i := range pairs {
+		pairs[i] = Pair{0, 1}
+	}
+	for _, op := range BuildCircuit(2, pairs, nil).Ops() {
+		c.Append(op)
+	}
+	ws, err := instantiate.NewWorkspace(c)
+	if err != nil {
+		return nil, fmt.Errorf("synthesis: QSD leaf template: %w", err)
+	}
+	t.c, t.ws = c, ws
+	b.tmpl[kind] = t
+	return t, nil
+}
+
+// assemble returns raw with the leaves' ops inserted at their positions.
+func (b *qsdBuilder) assemble() *circuit.Circuit {
+	out := circuit.New(b.raw.NumQubits())
+	k := 0
+	for i := 0; i <= b.raw.Len(); i++ {
+		for ; k < len(b.leaves) && b.leaves[k].pos == i; k++ {
+			for _, op := range b.leaves[k].ops {
+				out.Append(op)
+			}
+		}
+		if i < b.raw.Len() {
+			out.Append(b.raw.Op(i))
+		}
+	}
+	return out
 }
