@@ -18,7 +18,7 @@ func qsdCX(n int) int {
 	if n == 1 {
 		return 0
 	}
-	return (23<<(2*n)-72<<n+64)/48
+	return (23<<(2*n) - 72<<n + 64) / 48
 }
 
 // checkQSD checks that c is over {cx, u3}, has at most want CX (exactly
