@@ -72,7 +72,7 @@ func QSD(ctx context.Context, target linalg.Matrix, opts QSDOptions) (*circuit.C
 	if !linalg.IsUnitary(target, 1e-8) {
 		return nil, fmt.Errorf("%w: QSD target is not unitary (tolerance 1e-8)", ErrInvalid)
 	}
-	b := &qsdBuilder{ctx: ctx, seed: opts.Seed, raw: circuit.New(n)}
+	b := &qsdBuilder{ctx: ctx, seed: opts.Seed, raw: circuit.New(n), accept: qsdLeafAccept}
 	qs := make([]int, n)
 	for i := range qs {
 		qs[i] = i
@@ -93,7 +93,8 @@ type qsdBuilder struct {
 	seed   uint64
 	raw    *circuit.Circuit
 	leaves []qsdLeaf
-	fits   uint64 // leaf fits so far (seeds each one)
+	fits   uint64  // leaf fits so far (seeds each one)
+	accept float64 // a leaf fit is kept below this cost (qsdLeafAccept)
 	tmpl   [2]*leafTemplate
 }
 
@@ -310,7 +311,7 @@ func (b *qsdBuilder) fit(u linalg.Matrix, kind int) (ops []circuit.Op, diag lina
 	if err != nil {
 		return nil, linalg.Matrix{}, false, fmt.Errorf("synthesis: QSD leaf: %w", err)
 	}
-	if !(res.Cost < qsdLeafAccept) {
+	if !(res.Cost < b.accept) {
 		return nil, linalg.Matrix{}, false, nil
 	}
 	c := t.c.Clone()
