@@ -66,11 +66,16 @@
 // workflow, as given), and the result is checked against the target:
 // above cost 1e-10 it is refined by the same warm-started LM run that
 // refines accepted blocks (stage "polish"), and a result still at cost
-// 1e-8 or more would be replaced by the QSD circuit itself. Measured on a
-// seeded Haar-random 5-qubit unitary at level 1 (2 workers, 2-core VM,
-// load 13-21 from other jobs; CPU time of the test process): 507 → 418
-// CX, cost 8e-15, no polish, 9 s CPU. With the per-block threshold at
-// 1e-8 it gave 417 CX at cost 8e-9 (one removal LM could not refine),
-// which the polish took to below 1e-15, for 10 s CPU in all; on 6 qubits
-// that polish took 231 s of 336 s wall.
+// 1e-8 or more would be replaced by the QSD circuit itself. Measured on
+// seeded Haar-random unitaries at level 1 (2 workers, shared 2-core VM,
+// load 18-24 from other jobs; CPU time of the test process):
+//
+//	qubits  QSD CX  level-1 CX  cost     CPU (user+sys)  wall
+//	5         444       401     1.2e-14   7 + 2 s          31 s
+//	6        1868      1705     3.5e-14  26 + 8 s          63 s
+//
+// No polish was needed. With the per-block threshold left at 1e-8 (and
+// the earlier 507-CX QSD), one 5-qubit removal that LM could not refine
+// left the circuit at cost 8e-9, and the polish took the whole 6-qubit
+// circuit 231 s of a 336 s compile.
 package compiler
