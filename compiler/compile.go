@@ -44,7 +44,7 @@ const (
 // MaxUnitaryInputQubits is the widest unitary input the compiler
 // synthesizes (not to be confused with circuit.MaxUnitaryQubits, the widest
 // circuit whose unitary can be built).
-const MaxUnitaryInputQubits = 4
+const MaxUnitaryInputQubits = 6
 
 // Request is what a client submits to the compile task. Exactly one of
 // QASM and Unitary is set; Workflow (JSON, see ParseWorkflow) overrides
@@ -182,13 +182,15 @@ func NewPlanContext(ctx context.Context, r Request, lim qasm.Limits) (*Plan, err
 	switch {
 	case len(r.Workflow) > 0:
 		p.Workflow, err = ParseWorkflow(r.Workflow)
-		if err == nil && p.Target != nil {
+		if err == nil && p.Target != nil && !p.viaQSD() {
 			err = ValidateUnitaryWorkflow(p.Workflow)
 		}
 		var re *RequestError
 		if err != nil && !errors.As(err, &re) {
 			err = &RequestError{Kind: ErrWorkflow, Field: "workflow", msg: err.Error()}
 		}
+	case p.viaQSD():
+		p.Workflow, err = qsdLevel(level, bs)
 	case p.Target != nil:
 		p.Workflow, err = UnitaryLevel(level)
 	case r.Model != nil:
@@ -226,6 +228,14 @@ func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, pr
 	e.stageProgress = stageProgress
 	e.data.Epsilon = workflowEpsilon(p.Workflow)
 	start := time.Now()
+	if p.viaQSD() {
+		c, err := e.runQSD(ctx, p.Workflow, *p.Target, p.Seed)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.data.ErrorBound = linalg.Distance(*p.Target, c.Unitary())
+		return c, e.data, nil
+	}
 	if p.Target != nil {
 		n := bits.Len(uint(p.Target.Rows)) - 1
 		c, acc, err := e.blockWorkflow(ctx, p.Workflow, circuit.New(n), p.Target, p.Seed)

@@ -6,8 +6,12 @@
 // (ApplyLeft/ApplyRight, big-endian qubit order as in BQSKit), traces, the
 // cost and distance used to judge synthesis, a unitarity check, seeded
 // Haar-random unitaries, LAPACK-backed SVD and least squares with reusable
-// workspaces, and the normal-equation/Cholesky pair Levenberg–Marquardt
-// uses.
+// workspaces, the normal-equation/Cholesky pair Levenberg–Marquardt uses,
+// and the two decompositions the Quantum Shannon Decomposition needs: the
+// cosine-sine decomposition of a unitary split in equal halves
+// (CosineSine, LAPACK zuncsd) and the complex Schur decomposition (Schur,
+// zgees), which gives an orthonormal eigenbasis of a unitary matrix even
+// for repeated eigenvalues.
 //
 // What callers must do:
 //   - Destinations must not alias operands unless a function says so;
@@ -17,7 +21,8 @@
 //   - Functions taking a dst or work argument allocate nothing when given
 //     one of the documented size; use them in inner loops. Workspace types
 //     (SVD, LeastSquaresWork, LeastSquaresRealWork, CholeskyRealWork) are
-//     not safe for concurrent use: keep one per goroutine.
+//     not safe for concurrent use: keep one per goroutine. CosineSine and
+//     Schur allocate per call and are safe for concurrent use.
 //   - Processes that run one solver per core (every MPI rank, every worker
 //     pool sized to the CPUs) should call SetBLASThreads(1) at start-up (or
 //     run with OPENBLAS_NUM_THREADS=1): OpenBLAS otherwise keeps its own
@@ -134,6 +139,17 @@
 //     kernel). BenchmarkMul/netlib-zgemm keeps the comparison.
 //   - openblas_set_num_threads/openblas_get_num_threads (SetBLASThreads),
 //     which netlib does not bind.
+//   - zuncsd (CosineSine) and zgees (Schur), LAPACKE_zuncsd_work and
+//     LAPACKE_zgees_work in column-major order: netlib's lapacke has no
+//     binding for zgees at all, and its Zuncsd reports a bool instead of
+//     LAPACK's info (a failure could not say whether zbbcsd failed to
+//     converge or an argument was wrong) and goes through LAPACKE's
+//     row-major copies. Neither is on a hot path (one call per
+//     multiplexor of a QSD, 0.2 s for a whole 6-qubit decomposition), so
+//     they allocate their workspaces per call. CosineSine uses zuncsd's
+//     default sign convention: U = (L0 ⊕ L1)·[[C, −S], [S, C]]·(R0 ⊕ R1),
+//     the upper-right block negative; zuncsd returns V1ᴴ and V2ᴴ, which
+//     are R0 and R1 as they stand.
 //
 // Netlib against direct, measured 2026-12-01 on the shared 2-core VM with
 // OPENBLAS_NUM_THREADS=1, binaries of the old and new code run alternately
