@@ -23,6 +23,16 @@ const (
 	PassSynthesize          = "synthesize"
 	PassWhileTwoQubitDrops  = "while_two_qubit_drops"
 	PassWhileChanging       = "while_changing"
+	// PassSynthesizeUnsupported (inside for_each_block) replaces a block
+	// holding gates other than cx and u3 by a synthesized circuit over
+	// {CX, U3}, or by Retarget's fixed decompositions when synthesis does
+	// not reach the threshold with fewer two-qubit gates.
+	PassSynthesizeUnsupported = "synthesize_unsupported"
+	// PassKeepIfFewer runs its workflow and keeps the result only when it
+	// has fewer two-qubit gates than the circuit it started from;
+	// otherwise the circuit (and the pass data's error bound) stay as they
+	// were, so passes that gain nothing add no error.
+	PassKeepIfFewer = "keep_if_fewer"
 )
 
 // Limits on pass parameters.
@@ -33,6 +43,9 @@ const (
 	MaxMinPrefix     = 64
 	MaxLoopIters     = 100
 	DefaultLoopIters = 10
+	// MaxKeptGateQubits is the widest gate retarget's keep_multi_qubit
+	// keeps whole (at most the partition block size too).
+	MaxKeptGateQubits = 4
 	// DefaultEpsilon is the success threshold ε of instantiation and search.
 	DefaultEpsilon = 1e-8
 	// MaxTopLevelScanQubits bounds scanning gate removal on a whole circuit
@@ -56,6 +69,9 @@ type Pass struct {
 	SuccessThreshold float64 `json:"success_threshold,omitempty"`
 	// synthesize: LEAP's minimum number of layers between prefix commits (default 3).
 	MinPrefix int `json:"min_prefix,omitempty"`
+	// retarget: keep gates on 3 to MaxKeptGateQubits qubits (at most the
+	// request's block size) whole, for synthesize_unsupported.
+	KeepMultiQubit bool `json:"keep_multi_qubit,omitempty"`
 	// for_each_block, while_*: the inner workflow.
 	Workflow []Pass `json:"workflow,omitempty"`
 	// while_*: iteration cap (default 10).
@@ -85,7 +101,7 @@ const (
 )
 
 var passTable = map[string]passInfo{
-	PassRetarget:          {params: map[string]paramKind{}, scope: scopeTop | scopeBlock},
+	PassRetarget:          {params: map[string]paramKind{"keep_multi_qubit": kindBool}, scope: scopeTop | scopeBlock},
 	PassQuickPartition:    {params: map[string]paramKind{"block_size": kindInt}, scope: scopeTop},
 	PassExtendBlockSize:   {params: map[string]paramKind{}, scope: scopeTop},
 	PassForEachBlock:      {params: map[string]paramKind{"workflow": kindWorkflow}, scope: scopeTop},
@@ -100,6 +116,9 @@ var passTable = map[string]passInfo{
 		"multistarts": kindInt, "success_threshold": kindFloat, "min_prefix": kindInt}, scope: scopeBlock},
 	PassWhileTwoQubitDrops: {params: map[string]paramKind{"workflow": kindWorkflow, "max_iterations": kindInt}, scope: scopeTop},
 	PassWhileChanging:      {params: map[string]paramKind{"workflow": kindWorkflow, "max_iterations": kindInt}, scope: scopeTop | scopeBlock},
+	PassSynthesizeUnsupported: {params: map[string]paramKind{
+		"multistarts": kindInt, "success_threshold": kindFloat, "min_prefix": kindInt}, scope: scopeBlock},
+	PassKeepIfFewer: {params: map[string]paramKind{"workflow": kindWorkflow}, scope: scopeTop},
 }
 
 // PassNames lists the known pass names, sorted.
@@ -223,7 +242,11 @@ func decodePass(path string, raw json.RawMessage) (Pass, error) {
 			if err := json.Unmarshal(v, &b); err != nil {
 				return Pass{}, fmt.Errorf("%w: %s: want true or false, got %s", ErrWorkflow, fp, jsonType(v))
 			}
-			p.TwoQubitOnly = b
+			if k == "keep_multi_qubit" {
+				p.KeepMultiQubit = b
+			} else {
+				p.TwoQubitOnly = b
+			}
 		case kindFloat:
 			var f float64
 			if err := json.Unmarshal(v, &f); err != nil {
@@ -311,7 +334,7 @@ func validate(path string, passes []Pass, where scope, partitioned bool) (bool, 
 			if _, err := validate(pp+".workflow", p.Workflow, scopeBlock, false); err != nil {
 				return false, err
 			}
-		case PassWhileTwoQubitDrops, PassWhileChanging:
+		case PassWhileTwoQubitDrops, PassWhileChanging, PassKeepIfFewer:
 			if len(p.Workflow) == 0 {
 				return false, fmt.Errorf("%w: %s.workflow: %s needs a non-empty workflow", ErrWorkflow, pp, p.Name)
 			}
@@ -349,16 +372,35 @@ func checkRanges(path string, p Pass) error {
 	return nil
 }
 
-// Level returns the workflow of optimization level 1, 2 or 3 for circuit
-// input (see COMPILER_REFERENCE.md):
+// Level returns the workflow of optimization level 1 to 4 for circuit
+// input (see COMPILER_REFERENCE.md). Each level is the level below, then
+// what it adds inside keep_if_fewer: the additions are kept only when they
+// remove two-qubit gates, so a higher level never gives more two-qubit
+// gates than a lower one on the same input and seed (the lower level's
+// passes run with the same parameters and seeds), and when they remove
+// none the output is the lower level's circuit, at the same distance
+// from the input. The cost of level N is about that of level N−1 plus its
+// additions (identical blocks are not recomputed: the block memo).
 //
-//	L1: retarget; twice: partition, per block (fill U3s, scanning removal
-//	    of two-qubit gates, fusion), unfold; single-qubit fusion.
-//	L2: L1 with 2 starts, plus one round of per-block scanning removal over
-//	    all gates.
-//	L3: retarget; while the two-qubit count drops: partition, per block
-//	    QSearch/LEAP resynthesis (4 starts, min prefix 7), unfold; fusion;
-//	    while the circuit changes: per-block scanning removal over all gates.
+//	L1: retarget, keeping gates on 3 or more qubits whole (up to the block
+//	    size, at most MaxKeptGateQubits); partition; per block: a block
+//	    holding such a gate is resynthesized (QSearch/LEAP; fixed
+//	    decompositions when synthesis does not find fewer two-qubit
+//	    gates), fill U3s, scanning removal of two-qubit gates, fusion;
+//	    unfold; once more without the resynthesis; single-qubit fusion.
+//	L2: L1; kept if fewer: per-block scanning removal over all gates (2
+//	    starts), fusion.
+//	L3: L2; kept if fewer: BQSKit's level-3 optimization, on L2's
+//	    circuit (two-qubit gate removal before resynthesis helps: the
+//	    issue's Ising circuit): while the two-qubit count drops,
+//	    per-block QSearch/LEAP resynthesis (4 starts, min prefix 7) and
+//	    fusion; fusion; while the circuit changes, per-block scanning
+//	    removal over all gates and fusion.
+//	L4: L3; kept if fewer: one more round of resynthesis with 8 starts
+//	    and LEAP min prefix 9 (BQSKit's level-4 search settings) on L3's
+//	    circuit, fusion and scanning removal over all gates. (BQSKit's
+//	    level 4 also maps permutation-aware; with the all-to-all target
+//	    there is nothing to map.)
 //
 // blockSize is the partition block size (0 = 3).
 func Level(level, blockSize int) ([]Pass, error) {
@@ -369,54 +411,58 @@ func Level(level, blockSize int) ([]Pass, error) {
 	if err := checkBlockSize(blockSize); err != nil {
 		return nil, err
 	}
-	ms := []int{1, 2, 4}[level-1]
-	scan := func(twoOnly bool) []Pass {
+	scan := func(twoOnly bool, ms int, pre ...Pass) []Pass {
+		inner := append(slices.Clone(pre),
+			Pass{Name: PassFillU3},
+			Pass{Name: PassScanningGateRemoval, TwoQubitOnly: twoOnly, Multistarts: ms},
+			Pass{Name: PassSingleQubitFusion})
+		return []Pass{
+			{Name: PassQuickPartition, BlockSize: blockSize},
+			{Name: PassForEachBlock, Workflow: inner},
+			{Name: PassUnfold},
+		}
+	}
+	resynth := func(ms, mp int) []Pass {
 		return []Pass{
 			{Name: PassQuickPartition, BlockSize: blockSize},
 			{Name: PassForEachBlock, Workflow: []Pass{
-				{Name: PassFillU3},
-				{Name: PassScanningGateRemoval, TwoQubitOnly: twoOnly, Multistarts: ms},
+				{Name: PassSynthesize, Multistarts: ms, MinPrefix: mp},
 				{Name: PassSingleQubitFusion},
 			}},
 			{Name: PassUnfold},
 		}
 	}
-	w := []Pass{{Name: PassRetarget}}
-	switch level {
-	case 1, 2:
-		w = append(w, scan(true)...)
-		w = append(w, scan(true)...)
-		w = append(w, Pass{Name: PassSingleQubitFusion})
-		if level == 2 {
-			w = append(w, scan(false)...)
-			w = append(w, Pass{Name: PassSingleQubitFusion})
-		}
-	case 3:
-		w = append(w,
-			Pass{Name: PassWhileTwoQubitDrops, Workflow: []Pass{
-				{Name: PassQuickPartition, BlockSize: blockSize},
-				{Name: PassForEachBlock, Workflow: []Pass{
-					{Name: PassSynthesize, Multistarts: ms, MinPrefix: 7},
-					{Name: PassSingleQubitFusion},
-				}},
-				{Name: PassUnfold},
-			}},
+	keep := func(body ...Pass) Pass { return Pass{Name: PassKeepIfFewer, Workflow: body} }
+	w := []Pass{{Name: PassRetarget, KeepMultiQubit: true}}
+	w = append(w, scan(true, 1, Pass{Name: PassSynthesizeUnsupported, Multistarts: 2, MinPrefix: 3})...)
+	w = append(w, scan(true, 1)...)
+	w = append(w, Pass{Name: PassSingleQubitFusion})
+	if level >= 2 {
+		w = append(w, keep(append(scan(false, 2), Pass{Name: PassSingleQubitFusion})...))
+	}
+	if level >= 3 {
+		w = append(w, keep(
+			Pass{Name: PassWhileTwoQubitDrops, Workflow: resynth(4, 7)},
 			Pass{Name: PassSingleQubitFusion},
-			Pass{Name: PassWhileChanging, Workflow: append(scan(false), Pass{Name: PassSingleQubitFusion})},
-		)
+			Pass{Name: PassWhileChanging, Workflow: append(scan(false, 4), Pass{Name: PassSingleQubitFusion})},
+		))
+	}
+	if level >= 4 {
+		w = append(w, keep(append(append(resynth(8, 9), Pass{Name: PassSingleQubitFusion}),
+			append(scan(false, 4), Pass{Name: PassSingleQubitFusion})...)...))
 	}
 	return w, nil
 }
 
-// UnitaryLevel returns the workflow for unitary input at level 1, 2 or 3:
+// UnitaryLevel returns the workflow for unitary input at level 1 to 4:
 // synthesize (QSearch below 3 qubits, LEAP otherwise), single-qubit
 // fusion, then scanning removal from level 2.
 func UnitaryLevel(level int) ([]Pass, error) {
 	if err := checkLevel(level); err != nil {
 		return nil, err
 	}
-	ms := []int{1, 2, 4}[level-1]
-	mp := []int{3, 4, 7}[level-1]
+	ms := []int{1, 2, 4, 8}[level-1]
+	mp := []int{3, 4, 7, 9}[level-1]
 	w := []Pass{
 		{Name: PassSynthesize, Multistarts: ms, MinPrefix: mp},
 		{Name: PassSingleQubitFusion},
