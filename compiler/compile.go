@@ -239,6 +239,7 @@ func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, pr
 		return c, e.data, nil
 	}
 	e.record("input", p.Circuit, start)
+	e.input = p.Circuit
 	c, err := e.run(ctx, p.Workflow, p.Circuit)
 	if err != nil {
 		return nil, nil, err

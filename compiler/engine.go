@@ -77,6 +77,8 @@ type engine struct {
 	stageName     string
 
 	model *machine.Model // for the map and retarget_native passes
+
+	input *circuit.Circuit // the compilation's input (keep_if_fewer's from_input)
 }
 
 // mix derives a seed from a parent seed and indices (splitmix64 steps).
@@ -182,14 +184,21 @@ func (e *engine) loop(ctx context.Context, p Pass, c *circuit.Circuit) (*circuit
 	return c, nil
 }
 
-// keepIfFewer runs a keep_if_fewer pass: its workflow from c, whose
-// result is kept only when it has fewer two-qubit gates (twoQubitCost)
-// than c. Otherwise c is returned and the pass data's error bound,
+// keepIfFewer runs a keep_if_fewer pass: its workflow from c (from the
+// compilation's input with from_input), whose result is kept only when it
+// has fewer two-qubit gates (twoQubitCost) than c. Otherwise c is returned and the pass data's error bound,
 // accepted count and mappings are those before the pass, so a rejected
 // workflow adds no error.
 func (e *engine) keepIfFewer(ctx context.Context, p Pass, c *circuit.Circuit) (*circuit.Circuit, error) {
 	saved := *e.data
-	next, err := e.run(ctx, p.Workflow, c)
+	from := c
+	if p.FromInput {
+		from = e.input
+		// The alternative's error adds to none of the current circuit's.
+		e.data.ErrorBound, e.data.Accepted = 0, 0
+		e.data.InitialMapping, e.data.FinalMapping = nil, nil
+	}
+	next, err := e.run(ctx, p.Workflow, from)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,9 @@ const (
 	// PassKeepIfFewer runs its workflow and keeps the result only when it
 	// has fewer two-qubit gates than the circuit it started from;
 	// otherwise the circuit (and the pass data's error bound) stay as they
-	// were, so passes that gain nothing add no error.
+	// were, so passes that gain nothing add no error. With from_input the
+	// workflow starts from the compilation's input instead (an
+	// alternative compared with the current circuit).
 	PassKeepIfFewer = "keep_if_fewer"
 )
 
@@ -72,6 +74,9 @@ type Pass struct {
 	// retarget: keep gates on 3 to MaxKeptGateQubits qubits (at most the
 	// request's block size) whole, for synthesize_unsupported.
 	KeepMultiQubit bool `json:"keep_multi_qubit,omitempty"`
+	// keep_if_fewer: run the workflow on the compilation's input circuit
+	// (as the request gave it) instead of the current circuit.
+	FromInput bool `json:"from_input,omitempty"`
 	// for_each_block, while_*: the inner workflow.
 	Workflow []Pass `json:"workflow,omitempty"`
 	// while_*: iteration cap (default 10).
@@ -118,7 +123,7 @@ var passTable = map[string]passInfo{
 	PassWhileChanging:      {params: map[string]paramKind{"workflow": kindWorkflow, "max_iterations": kindInt}, scope: scopeTop | scopeBlock},
 	PassSynthesizeUnsupported: {params: map[string]paramKind{
 		"multistarts": kindInt, "success_threshold": kindFloat, "min_prefix": kindInt}, scope: scopeBlock},
-	PassKeepIfFewer: {params: map[string]paramKind{"workflow": kindWorkflow}, scope: scopeTop},
+	PassKeepIfFewer: {params: map[string]paramKind{"workflow": kindWorkflow, "from_input": kindBool}, scope: scopeTop},
 }
 
 // PassNames lists the known pass names, sorted.
@@ -242,9 +247,12 @@ func decodePass(path string, raw json.RawMessage) (Pass, error) {
 			if err := json.Unmarshal(v, &b); err != nil {
 				return Pass{}, fmt.Errorf("%w: %s: want true or false, got %s", ErrWorkflow, fp, jsonType(v))
 			}
-			if k == "keep_multi_qubit" {
+			switch k {
+			case "keep_multi_qubit":
 				p.KeepMultiQubit = b
-			} else {
+			case "from_input":
+				p.FromInput = b
+			default:
 				p.TwoQubitOnly = b
 			}
 		case kindFloat:
@@ -390,17 +398,18 @@ func checkRanges(path string, p Pass) error {
 //	    unfold; once more without the resynthesis; single-qubit fusion.
 //	L2: L1; kept if fewer: per-block scanning removal over all gates (2
 //	    starts), fusion.
-//	L3: L2; kept if fewer: BQSKit's level-3 optimization, on L2's
-//	    circuit (two-qubit gate removal before resynthesis helps: the
-//	    issue's Ising circuit): while the two-qubit count drops,
-//	    per-block QSearch/LEAP resynthesis (4 starts, min prefix 7) and
-//	    fusion; fusion; while the circuit changes, per-block scanning
-//	    removal over all gates and fusion.
-//	L4: L3; kept if fewer: one more round of resynthesis with 8 starts
-//	    and LEAP min prefix 9 (BQSKit's level-4 search settings) on L3's
-//	    circuit, fusion and scanning removal over all gates. (BQSKit's
-//	    level 4 also maps permutation-aware; with the all-to-all target
-//	    there is nothing to map.)
+//	L3: L2; kept if fewer: BQSKit's level-3 optimization run from the
+//	    input (from_input: retarget keeping wide gates whole; while the
+//	    two-qubit count drops, per-block QSearch/LEAP resynthesis, 4
+//	    starts, min prefix 7, and fusion; fusion; while the circuit
+//	    changes, per-block scanning removal over all gates and fusion).
+//	    Its cost is that of the former level 3 plus level 2's.
+//	L4: L3; kept if fewer: the same optimization with BQSKit's level-4
+//	    search settings (8 starts, LEAP min prefix 9) on L3's circuit, or
+//	    L2's where resynthesis from the input did not beat it: two-qubit
+//	    gate removal before resynthesis. (BQSKit's level 4 also maps
+//	    permutation-aware; with the all-to-all target there is nothing to
+//	    map.)
 //
 // blockSize is the partition block size (0 = 3).
 func Level(level, blockSize int) ([]Pass, error) {
@@ -440,16 +449,28 @@ func Level(level, blockSize int) ([]Pass, error) {
 	if level >= 2 {
 		w = append(w, keep(append(scan(false, 2), Pass{Name: PassSingleQubitFusion})...))
 	}
+	// optimize is BQSKit's level-3 optimization: resynthesis while the
+	// two-qubit count drops, fusion, scanning removal over all gates while
+	// the circuit changes.
+	optimize := func(ms, mp int) []Pass {
+		return []Pass{
+			{Name: PassWhileTwoQubitDrops, Workflow: resynth(ms, mp)},
+			{Name: PassSingleQubitFusion},
+			{Name: PassWhileChanging, Workflow: append(scan(false, ms), Pass{Name: PassSingleQubitFusion})},
+		}
+	}
 	if level >= 3 {
-		w = append(w, keep(
-			Pass{Name: PassWhileTwoQubitDrops, Workflow: resynth(4, 7)},
-			Pass{Name: PassSingleQubitFusion},
-			Pass{Name: PassWhileChanging, Workflow: append(scan(false, 4), Pass{Name: PassSingleQubitFusion})},
-		))
+		// From the input: resynthesis does much better on blocks that
+		// scanning removal has not already thinned (tfim4: 27 from the
+		// input, 42 from level 2's circuit, at the same cost).
+		w = append(w, Pass{Name: PassKeepIfFewer, FromInput: true, Workflow: append(
+			[]Pass{{Name: PassRetarget, KeepMultiQubit: true}}, optimize(4, 7)...)})
 	}
 	if level >= 4 {
-		w = append(w, keep(append(append(resynth(8, 9), Pass{Name: PassSingleQubitFusion}),
-			append(scan(false, 4), Pass{Name: PassSingleQubitFusion})...)...))
+		// From level 3's circuit (level 2's where resynthesis from the
+		// input did not beat it: two-qubit gate removal before
+		// resynthesis), with BQSKit's level-4 search settings.
+		w = append(w, keep(optimize(8, 9)...))
 	}
 	return w, nil
 }
