@@ -99,6 +99,21 @@ func TestKeepIfFewer(t *testing.T) {
 	if onceOut.TwoQubitCount() != twiceOut.TwoQubitCount() {
 		t.Errorf("two-qubit counts %d and %d", onceOut.TwoQubitCount(), twiceOut.TwoQubitCount())
 	}
+	// from_input: an alternative from the input that is worse (the input
+	// only retargeted) is dropped; one that is better is kept.
+	worse, _ := compileSmall(t, Request{QASM: redundantQASM, Seed: 2, RequestData: true,
+		Workflow: []byte(`[{"pass":"retarget"},` + scan + `,{"pass":"single_qubit_fusion"},{"pass":"keep_if_fewer","from_input":true,"workflow":[{"pass":"retarget"}]}]`)}, 2)
+	if worse.QASM != once.QASM || worse.Data.ErrorBound != once.Data.ErrorBound {
+		t.Fatalf("worse alternative from the input changed the result:\n%s\nvs\n%s", once.QASM, worse.QASM)
+	}
+	_, better := compileSmall(t, Request{QASM: redundantQASM, Seed: 2,
+		Workflow: []byte(`[{"pass":"retarget"},{"pass":"keep_if_fewer","from_input":true,"workflow":[{"pass":"retarget"},` + scan + `]}]`)}, 2)
+	if better.TwoQubitCount() >= rt.TwoQubitCount() {
+		t.Fatalf("better alternative from the input dropped: %d two-qubit gates", better.TwoQubitCount())
+	}
+	if v, err := Verify(in, better, 1); err != nil || v.Cost > 1e-7 {
+		t.Fatalf("alternative from the input: cost %v, %v", v.Cost, err)
+	}
 }
 
 func TestTwoQubitCost(t *testing.T) {
