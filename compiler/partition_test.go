@@ -225,3 +225,35 @@ func TestPostMerge(t *testing.T) {
 		t.Fatalf("cost %g", v.Cost)
 	}
 }
+
+// TestPostMergeRandom checks that the post-merge never adds blocks and
+// keeps the partition valid, and that it merges on some random circuits
+// (with blocks of 4 qubits: with 3, the bins' own absorption of one-qubit
+// bins already leaves nothing to merge on these circuits).
+func TestPostMergeRandom(t *testing.T) {
+	merged := 0
+	for seed := range uint64(40) {
+		c := randomCircuit(5, 40, seed, seed%2 == 0)
+		a, err := quickPartition(c, 4, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := quickPartition(c, 4, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPartition(t, c, b, 4)
+		if v := verifyStates(c, b.Unfold(), 1); v.Cost > 1e-12 {
+			t.Fatalf("seed %d: unfolded cost %g", seed, v.Cost)
+		}
+		if len(b.Blocks) > len(a.Blocks) {
+			t.Fatalf("seed %d: %d blocks after the post-merge, %d before", seed, len(b.Blocks), len(a.Blocks))
+		}
+		if len(b.Blocks) < len(a.Blocks) {
+			merged++
+		}
+	}
+	if merged == 0 {
+		t.Fatal("the post-merge merged nothing on 40 random circuits")
+	}
+}
