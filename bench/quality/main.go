@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -35,9 +36,18 @@ type key struct {
 
 type stat struct {
 	best, worst int
-	secs        float64
+	secs, cpu   float64
 	maxDist     float64
 	runs        int
+}
+
+// cpuSeconds is the CPU time (user and system) this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func run(args []string) error {
@@ -86,7 +96,7 @@ func run(args []string) error {
 		for _, seed := range *seeds {
 			prev := -1
 			for _, level := range *levels {
-				start := time.Now()
+				start, cpu0 := time.Now(), cpuSeconds()
 				res, err := compiler.Compile(context.Background(), compiler.Request{
 					QASM: string(src), Name: path, OptimizationLevel: level, Seed: uint64(seed),
 					BlockSize: *blockSize, RequestData: true,
@@ -94,7 +104,7 @@ func run(args []string) error {
 				if err != nil {
 					return fmt.Errorf("%s level %d seed %d: %w", name, level, seed, err)
 				}
-				el := time.Since(start).Seconds()
+				el, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
 				out, err := qasm.Parse("out", []byte(res.QASM))
 				if err != nil {
 					return err
@@ -104,8 +114,8 @@ func run(args []string) error {
 					return err
 				}
 				n := out.TwoQubitCount()
-				fmt.Printf("%s L%d seed %d: %d -> %d two-qubit gates, cost %.3g, distance %.3g, %.1fs\n",
-					name, level, seed, in.TwoQubitCount(), n, v.Cost, v.Distance, el)
+				fmt.Printf("%s L%d seed %d: %d -> %d two-qubit gates, cost %.3g, distance %.3g, %.1fs wall, %.1fs CPU\n",
+					name, level, seed, in.TwoQubitCount(), n, v.Cost, v.Distance, el, cpu)
 				if v.Cost > *maxCost {
 					bad = append(bad, fmt.Sprintf("%s L%d seed %d: cost %.3g", name, level, seed, v.Cost))
 				}
@@ -121,6 +131,7 @@ func run(args []string) error {
 				}
 				s.best, s.worst = min(s.best, n), max(s.worst, n)
 				s.secs += el
+				s.cpu += cpu
 				s.maxDist = max(s.maxDist, v.Distance)
 				s.runs++
 			}
@@ -131,7 +142,7 @@ func run(args []string) error {
 	}
 	fmt.Printf("\n| circuit |")
 	for _, l := range *levels {
-		fmt.Printf(" L%d 2q best-worst (BQSKit) | L%d mean s | L%d max dist |", l, l, l)
+		fmt.Printf(" L%d 2q best-worst (BQSKit) | L%d mean s wall/CPU | L%d max dist |", l, l, l)
 	}
 	fmt.Println()
 	fmt.Print("|---|")
@@ -148,7 +159,7 @@ func run(args []string) error {
 			if f, ok := bqskitFigures[name][l]; ok {
 				ref = fmt.Sprintf(" (%d)", f)
 			}
-			fmt.Printf(" %d-%d%s | %.1f | %.2g |", s.best, s.worst, ref, s.secs/float64(s.runs), s.maxDist)
+			fmt.Printf(" %d-%d%s | %.1f/%.1f | %.2g |", s.best, s.worst, ref, s.secs/float64(s.runs), s.cpu/float64(s.runs), s.maxDist)
 		}
 		fmt.Println()
 	}
