@@ -183,21 +183,22 @@ func (e *engine) blockWorkflow(ctx context.Context, passes []Pass, c *circuit.Ci
 // made level 2's output 1.4e-4 from its input instead of 8e-8.
 const singleQubitRemovalThreshold = 1e-12
 
-// removalThreshold is the threshold below which removing op is accepted.
-func removalThreshold(op circuit.Op, eps float64) float64 {
-	if len(op.Qubits) < 2 {
-		return min(eps, singleQubitRemovalThreshold)
+// removalThreshold is the threshold below which removing op is accepted:
+// the pass's, and for a single-qubit gate under the default threshold,
+// singleQubitRemovalThreshold (an explicit success_threshold applies to
+// every gate).
+func removalThreshold(op circuit.Op, p Pass) float64 {
+	if len(op.Qubits) < 2 && p.SuccessThreshold == 0 {
+		return min(DefaultEpsilon, singleQubitRemovalThreshold)
 	}
-	return eps
+	return epsilonOf(p)
 }
 
 // scanningGateRemoval tries, from left to right, to remove each gate (each
 // multi-qubit gate with TwoQubitOnly), re-instantiating the rest from fresh
 // random starts against target; a removal is kept when the cost is below
-// the pass's threshold (single-qubit gates: below
-// singleQubitRemovalThreshold too). It returns the circuit and the number of removals.
+// removalThreshold. It returns the circuit and the number of removals.
 func scanningGateRemoval(ctx context.Context, inst instantiator, c *circuit.Circuit, target linalg.Matrix, p Pass, seed uint64) (*circuit.Circuit, int, error) {
-	eps := epsilonOf(p)
 	ms := max(p.Multistarts, 1)
 	cur := c.Clone()
 	removed := 0
@@ -220,12 +221,12 @@ func scanningGateRemoval(ctx context.Context, inst instantiator, c *circuit.Circ
 			cost = linalg.Cost(target, trial.Unitary())
 		} else {
 			var err error
-			params, cost, err = inst(ctx, trial, target, mix(seed, attempt), ms, removalThreshold(op, eps))
+			params, cost, err = inst(ctx, trial, target, mix(seed, attempt), ms, removalThreshold(op, p))
 			if err != nil {
 				return nil, 0, err
 			}
 		}
-		if cost < removalThreshold(op, eps) {
+		if cost < removalThreshold(op, p) {
 			if params != nil {
 				trial.SetParams(params)
 			}

@@ -215,3 +215,23 @@ func checkAdds(t *testing.T, c *circuit.Circuit) {
 		}
 	}
 }
+
+// TestSingleQubitRemovalExact: under the default threshold, scanning
+// removal keeps a single-qubit rotation whose removal costs 1.25e-9 (below
+// ε = 1e-8, above singleQubitRemovalThreshold); an explicit threshold of
+// 1e-8 removes it.
+func TestSingleQubitRemovalExact(t *testing.T) {
+	const src = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nry(0.0001) q[0];\ncx q[0],q[1];\n"
+	for _, tc := range []struct {
+		wf    string
+		gates int
+	}{
+		{`[{"pass":"retarget"},{"pass":"scanning_gate_removal"}]`, 2},
+		{`[{"pass":"retarget"},{"pass":"scanning_gate_removal","success_threshold":1e-8}]`, 1},
+	} {
+		_, out := compileSmall(t, Request{QASM: src, Seed: 1, Workflow: []byte(tc.wf)}, 1)
+		if out.Len() != tc.gates {
+			t.Errorf("%s: %d gates out, want %d", tc.wf, out.Len(), tc.gates)
+		}
+	}
+}
