@@ -77,7 +77,7 @@ test-python: build
 	  BQSKIT_MPI_BIN=$(BIN) .venv-test/bin/python -m pytest -q python/tests; \
 	else echo "test-python: no python/ package yet"; fi
 
-## test-slow: long acceptance runs kept out of CI (10 random 3-qubit syntheses)
+## test-slow: long acceptance runs kept out of CI (10 random 3-qubit syntheses, the level-monotonicity matrix)
 test-slow: build
 	$(GOENV) $(GO) test -tags "slow,$$BQSKIT_GO_TAGS" -count=1 -timeout 120m -run 'Slow' -v ./...
 

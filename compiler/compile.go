@@ -36,7 +36,7 @@ const (
 // Optimization levels and the default block size; NewPlan checks both.
 const (
 	MinLevel         = 1
-	MaxLevel         = 3
+	MaxLevel         = 4
 	DefaultLevel     = 1
 	DefaultBlockSize = 3
 )
@@ -57,7 +57,7 @@ type Request struct {
 	// Unitary is the bytes of a NumPy .npy file holding a 2^n x 2^n
 	// complex128 unitary (base64 in JSON).
 	Unitary []byte `json:"unitary,omitempty"`
-	// OptimizationLevel is 1, 2 or 3 (0 means 1).
+	// OptimizationLevel is 1 to 4 (0 means 1).
 	OptimizationLevel int `json:"optimization_level,omitempty"`
 	// Workflow is a JSON array of pass objects.
 	Workflow json.RawMessage `json:"workflow,omitempty"`
@@ -249,6 +249,7 @@ func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, pr
 		return c, e.data, nil
 	}
 	e.record("input", p.Circuit, start)
+	e.input = p.Circuit
 	c, err := e.run(ctx, p.Workflow, p.Circuit)
 	if err != nil {
 		return nil, nil, err

@@ -133,7 +133,7 @@ func TestNewPlanErrors(t *testing.T) {
 		is   error
 		want string
 	}{
-		{"level", Request{QASM: redundantQASM, OptimizationLevel: 4}, ErrBadParam, "optimization_level"},
+		{"level", Request{QASM: redundantQASM, OptimizationLevel: 5}, ErrBadParam, "optimization_level"},
 		{"negative level", Request{QASM: redundantQASM, OptimizationLevel: -1}, ErrBadParam, "optimization_level"},
 		{"block size", Request{QASM: redundantQASM, BlockSize: 1}, ErrBadParam, "block_size"},
 		{"block size big", Request{QASM: redundantQASM, BlockSize: 9}, ErrBadParam, "block_size"},

@@ -5,10 +5,17 @@
 // # Passes
 //
 // Retarget rewrites any supported gate into CX and U3 (closed-form U3 for
-// single-qubit gates, textbook decompositions for the rest). QuickPartition
-// splits a circuit into convex blocks of at most k qubits (directives are
-// blocks of their own, so blocks never cross measure, reset or barrier);
-// Partition.ExtendBlockSize and Partition.Unfold complete it. FillU3 and
+// single-qubit gates, textbook decompositions for the rest); the retarget
+// pass's keep_multi_qubit keeps gates on 3 to MaxKeptGateQubits qubits
+// (ccx, cswap, c3x, ...) whole until their partition block is
+// resynthesized by synthesize_unsupported, as BQSKit does (fixed
+// decompositions only where synthesis does not find fewer two-qubit
+// gates). QuickPartition splits a circuit into convex blocks of at most k
+// qubits (directives are blocks of their own, so blocks never cross
+// measure, reset or barrier) and post-merges adjacent blocks whose qubit
+// sets nest, as BQSKit's QuickPartitioner; Partition.ExtendBlockSize pads
+// one-qubit blocks with an idle neighbour (BQSKit's ExtendBlockSizePass)
+// and Partition.Unfold flattens. FillU3 and
 // FuseSingleQubit shape single-qubit gates. Scanning gate removal, QSearch
 // and LEAP resynthesis (package synthesis) run per block inside
 // for_each_block, which maps every block's workflow to one TaskBlock task
@@ -16,13 +23,18 @@
 // single-qubit gates. A kept block is then refined from its parameters
 // (a warm-started LM run to convergence, threshold 1e-15), since search
 // stops each instantiation just under ε = 1e-8: qft5's level-2 output is
-// 3e-8 from its input instead of 1.2e-5. Search successor instantiations run as
+// 3e-8 from its input instead of 1.2e-5. Scanning removal accepts the
+// removal of a single-qubit gate only below 1e-12 (it gains no two-qubit
+// gate, so it may not spend ε), and a keep_if_fewer body that gains
+// nothing leaves the error bound as it was. Search successor instantiations run as
 // TaskInstantiate tasks, so one large block spreads over many workers.
 //
 // # Workflows
 //
 // A workflow is a list of Pass values, usually from Level (optimization
-// levels 1 to 3), UnitaryLevel (unitary input), or ParseWorkflow (JSON
+// levels 1 to 4, each the level below plus passes inside keep_if_fewer,
+// so a higher level never gives more two-qubit gates; see Level),
+// UnitaryLevel (unitary input), or ParseWorkflow (JSON
 // from a client: an array of {"pass": NAME, ...parameters}, validated with
 // errors that name the field, e.g. "workflow[2].multistarts"). Passes are
 // data; clients never send code.

@@ -77,6 +77,8 @@ type engine struct {
 	stageName     string
 
 	model *machine.Model // for the map and retarget_native passes
+
+	input *circuit.Circuit // the compilation's input (keep_if_fewer's from_input)
 }
 
 // mix derives a seed from a parent seed and indices (splitmix64 steps).
@@ -131,6 +133,8 @@ func (e *engine) run(ctx context.Context, passes []Pass, c *circuit.Circuit) (*c
 			part = nil
 		case PassWhileTwoQubitDrops, PassWhileChanging:
 			c, err = e.loop(ctx, p, c)
+		case PassKeepIfFewer:
+			c, err = e.keepIfFewer(ctx, p, c)
 		case PassMap, PassRetargetNative:
 			c, err = e.modelPass(ctx, p, c)
 		default:
@@ -170,7 +174,7 @@ func (e *engine) loop(ctx context.Context, p Pass, c *circuit.Circuit) (*circuit
 		c = next
 		e.log.Debug("loop iteration", zap.String("pass", p.Name), zap.Int("iteration", it),
 			zap.Int("two_qubit_before", before.TwoQubitCount()), zap.Int("two_qubit_after", c.TwoQubitCount()))
-		if p.Name == PassWhileTwoQubitDrops && c.TwoQubitCount() >= before.TwoQubitCount() {
+		if p.Name == PassWhileTwoQubitDrops && twoQubitCost(c) >= twoQubitCost(before) {
 			break
 		}
 		if p.Name == PassWhileChanging && sameOps(before, c) {
@@ -178,6 +182,68 @@ func (e *engine) loop(ctx context.Context, p Pass, c *circuit.Circuit) (*circuit
 		}
 	}
 	return c, nil
+}
+
+// keepIfFewer runs a keep_if_fewer pass: its workflow from c (from the
+// compilation's input with from_input), whose result is kept only when it
+// has fewer two-qubit gates (twoQubitCost) than c. Otherwise c is returned and the pass data's error bound,
+// accepted count and mappings are those before the pass, so a rejected
+// workflow adds no error.
+func (e *engine) keepIfFewer(ctx context.Context, p Pass, c *circuit.Circuit) (*circuit.Circuit, error) {
+	saved := *e.data
+	from := c
+	if p.FromInput {
+		from = e.input
+		// The alternative's error adds to none of the current circuit's.
+		e.data.ErrorBound, e.data.Accepted = 0, 0
+		e.data.InitialMapping, e.data.FinalMapping = nil, nil
+	}
+	next, err := e.run(ctx, p.Workflow, from)
+	if err != nil {
+		return nil, err
+	}
+	before, after := twoQubitCost(c), twoQubitCost(next)
+	e.log.Debug("keep_if_fewer", zap.Int("two_qubit_before", before), zap.Int("two_qubit_after", after))
+	if after < before {
+		return next, nil
+	}
+	e.data.ErrorBound, e.data.Accepted = saved.ErrorBound, saved.Accepted
+	e.data.InitialMapping, e.data.FinalMapping = saved.InitialMapping, saved.FinalMapping
+	return c, nil
+}
+
+// twoQubitCost is c's two-qubit gate count with every gate on three or
+// more qubits counted as its fixed decomposition's CX count: loops and
+// keep_if_fewer compare circuits whose wide gates are still whole
+// (retarget's keep_multi_qubit) with circuits where they were
+// resynthesized.
+func twoQubitCost(c *circuit.Circuit) int {
+	n := 0
+	for _, op := range c.Ops() {
+		switch {
+		case isDirective(op.Gate) || len(op.Qubits) < 2:
+		case len(op.Qubits) == 2:
+			n++
+		default:
+			b := &builder{out: circuit.New(c.NumQubits())}
+			if err := b.op(op); err != nil {
+				n++ // no decomposition: Retarget reports it when it runs
+				continue
+			}
+			n += b.out.TwoQubitCount()
+		}
+	}
+	return n
+}
+
+// hasWideGate reports whether c holds a gate on three or more qubits.
+func hasWideGate(c *circuit.Circuit) bool {
+	for _, op := range c.Ops() {
+		if len(op.Qubits) >= 3 && !isDirective(op.Gate) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameOps reports whether a and b have identical ops (gates, qubits, params).
@@ -291,6 +357,25 @@ func (e *engine) forEachBlock(ctx context.Context, p Pass, part *Partition) erro
 		}
 		o2, o1 := gateCounts(b.Ops)
 		n2, n1 := gateCounts(nc.Ops())
+		if old := b.Circuit(); hasWideGate(old) {
+			// A gate kept whole (retarget's keep_multi_qubit) must not
+			// survive the block: the fallback is its fixed decomposition,
+			// and the new block is judged against that.
+			fixed, err := Retarget(old)
+			if err != nil {
+				return fmt.Errorf("block %d: %w", idx[j], err)
+			}
+			f2, f1 := gateCounts(fixed.Ops())
+			stats.Replaced++
+			if !hasWideGate(nc) && (n2 < f2 || (n2 == f2 && n1 <= f1)) {
+				b.SetCircuit(nc)
+				e.data.Accepted += r.Accepted
+				sum += r.Distance
+			} else {
+				b.SetCircuit(fixed)
+			}
+			continue
+		}
 		if n2 < o2 || (n2 == o2 && n1 < o1) {
 			b.SetCircuit(nc)
 			stats.Replaced++

@@ -60,7 +60,7 @@ func (e *RequestError) Unwrap() []error {
 // level and the block size (callers replace 0 by the default first).
 func checkLevel(level int) error {
 	if level < MinLevel || level > MaxLevel {
-		return reqError(ErrBadParam, "optimization_level", "optimization_level: want 1, 2 or 3, got %d", level)
+		return reqError(ErrBadParam, "optimization_level", "optimization_level: want an integer in [%d, %d], got %d", MinLevel, MaxLevel, level)
 	}
 	return nil
 }

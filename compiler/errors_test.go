@@ -15,10 +15,10 @@ func TestNewPlanRequestErrors(t *testing.T) {
 		field string
 		msg   string
 	}{
-		{"level high", Request{QASM: good, OptimizationLevel: 4}, ErrBadParam, ErrBadParam, "optimization_level",
-			"compiler: bad parameter: optimization_level: want 1, 2 or 3, got 4"},
+		{"level high", Request{QASM: good, OptimizationLevel: 5}, ErrBadParam, ErrBadParam, "optimization_level",
+			"compiler: bad parameter: optimization_level: want an integer in [1, 4], got 5"},
 		{"level negative", Request{QASM: good, OptimizationLevel: -1}, ErrBadParam, ErrBadParam, "optimization_level",
-			"compiler: bad parameter: optimization_level: want 1, 2 or 3, got -1"},
+			"compiler: bad parameter: optimization_level: want an integer in [1, 4], got -1"},
 		{"block size", Request{QASM: good, BlockSize: 9}, ErrBadParam, ErrBadParam, "block_size",
 			"compiler: bad parameter: block_size: want an integer in [2, 8], got 9"},
 		{"both inputs", Request{QASM: good, Unitary: []byte{1}}, ErrRequest, ErrRequest, "",

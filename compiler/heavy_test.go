@@ -1,4 +1,4 @@
-//go:build heavy
+//go:build heavy || slow
 
 package compiler
 
@@ -92,12 +92,43 @@ func TestHeavyHeisenberg16(t *testing.T) {
 	}
 }
 
+// TestHeavySmallCircuits compiles five shared circuits at levels 1 to 3
+// (seed 7) and checks that no level gives more two-qubit gates than a
+// lower one.
 func TestHeavySmallCircuits(t *testing.T) {
 	for _, name := range []string{"tfim4", "qft5", "grover5", "adder9", "qaoa12"} {
-		for level := 1; level <= 3; level++ {
-			t.Run(fmt.Sprintf("%s/level%d", name, level), func(t *testing.T) {
-				compileShared(t, name, level, 7)
-			})
+		checkMonotone(t, name, 7, 3)
+	}
+}
+
+// checkMonotone compiles a shared circuit at levels 1 to top with one
+// seed, each output checked by compileShared, and requires each level's
+// two-qubit count to be at most the level below's.
+func checkMonotone(t *testing.T, name string, seed uint64, top int) {
+	t.Helper()
+	prev := -1
+	for level := 1; level <= top; level++ {
+		t.Run(fmt.Sprintf("%s/seed%d/level%d", name, seed, level), func(t *testing.T) {
+			n := compileShared(t, name, level, seed).TwoQubitCount()
+			if prev >= 0 && n > prev {
+				t.Errorf("%s seed %d: level %d gives %d two-qubit gates, level %d %d", name, seed, level, n, level-1, prev)
+			}
+			prev = n
+		})
+	}
+}
+
+// TestHeavyLevelsMonotone checks levels 1 to 3 on seeds 1-3 (tfim4, qft5)
+// and level 4 on tfim4 (the full matrix over the shared circuits is
+// TestSlowLevelsMonotone).
+func TestHeavyLevelsMonotone(t *testing.T) {
+	for _, name := range []string{"tfim4", "qft5"} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			top := 3
+			if name == "tfim4" && seed == 1 {
+				top = 4
+			}
+			checkMonotone(t, name, seed, top)
 		}
 	}
 }

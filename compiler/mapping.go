@@ -77,7 +77,7 @@ func LevelWithModel(level, blockSize int) ([]Pass, error) {
 		return nil, err
 	}
 	blockSize = cmp.Or(blockSize, DefaultBlockSize)
-	ms := []int{1, 2, 4}[level-1]
+	ms := []int{1, 2, 4, 8}[level-1]
 	return append(w,
 		Pass{Name: PassMap},
 		Pass{Name: PassQuickPartition, BlockSize: blockSize},

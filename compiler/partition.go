@@ -141,11 +141,20 @@ func (b *bin) has(q int) int {
 //   - a bin made only of single-qubit ops on the qubit a multi-qubit op
 //     continues is absorbed by the bin that op joins;
 //   - directives (measure, reset, barrier) block their qubits in every bin
-//     and form blocks of their own.
+//     and form blocks of their own;
+//   - finally the blocks are post-merged (see postMerge): a block whose
+//     qubits are a subset or superset of an adjacent block's joins it, as
+//     BQSKit's QuickPartitioner merges the bins it places.
 //
 // Blocks are returned in a topological order of their dependencies (ties by
 // first op). Ops acting on more than k qubits are an error.
 func QuickPartition(c *circuit.Circuit, k int) (*Partition, error) {
+	return quickPartition(c, k, true)
+}
+
+// quickPartition is QuickPartition, with the post-merge only when merge
+// (tests compare both).
+func quickPartition(c *circuit.Circuit, k int, merge bool) (*Partition, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("%w: block size %d", ErrBadParam, k)
 	}
@@ -303,6 +312,9 @@ func QuickPartition(c *circuit.Circuit, k int) (*Partition, error) {
 			}
 		}
 	}
+	if merge {
+		p.postMerge()
+	}
 	total := 0
 	for _, b := range p.Blocks {
 		total += len(b.Ops)
@@ -312,6 +324,88 @@ func QuickPartition(c *circuit.Circuit, k int) (*Partition, error) {
 		panic(fmt.Sprintf("compiler: partition placed %d of %d ops", total, len(ops)))
 	}
 	return p, nil
+}
+
+// postMerge places the blocks one after the other, as BQSKit's
+// QuickPartitioner places its finished bins, merging each new block with
+// the placed blocks at the rear (nothing placed after them shares a qubit)
+// whose qubit sets are subsets or supersets of its own, until none is
+// left. A rear block commutes with everything placed after it, so moving
+// it next to the new block keeps the order valid. Directive blocks never
+// merge.
+func (p *Partition) postMerge() {
+	placed := make([]Block, 0, len(p.Blocks))
+	// lastOn[q] is the index in placed of the last block on qubit q.
+	lastOn := make([]int, p.NumQubits)
+	alive := make([]bool, 0, len(p.Blocks))
+	for q := range lastOn {
+		lastOn[q] = -1
+	}
+	isRear := func(i int) bool {
+		for _, q := range placed[i].Qubits {
+			if lastOn[q] != i {
+				return false
+			}
+		}
+		return true
+	}
+	subset := func(a, b []int) bool { // a ⊆ b, both sorted
+		for _, q := range a {
+			if _, ok := slices.BinarySearch(b, q); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	for _, b := range p.Blocks {
+		if !b.Directive {
+			for merging := true; merging; {
+				merging = false
+				// Candidates: the rear blocks on b's qubits, latest first.
+				for _, q := range b.Qubits {
+					i := lastOn[q]
+					if i < 0 || !alive[i] || placed[i].Directive || !isRear(i) {
+						continue
+					}
+					r := placed[i]
+					switch {
+					case subset(r.Qubits, b.Qubits):
+						b.Ops = append(slices.Clone(r.Ops), b.Ops...)
+					case subset(b.Qubits, r.Qubits):
+						b.Ops = append(slices.Clone(r.Ops), b.Ops...)
+						b.Qubits = r.Qubits
+					default:
+						continue
+					}
+					alive[i] = false
+					for _, rq := range r.Qubits {
+						// Recompute the last live block on rq.
+						lastOn[rq] = -1
+						for j := i - 1; j >= 0; j-- {
+							if alive[j] && slices.Contains(placed[j].Qubits, rq) {
+								lastOn[rq] = j
+								break
+							}
+						}
+					}
+					merging = true
+					break
+				}
+			}
+		}
+		placed = append(placed, b)
+		alive = append(alive, true)
+		for _, q := range b.Qubits {
+			lastOn[q] = len(placed) - 1
+		}
+	}
+	out := p.Blocks[:0]
+	for i, b := range placed {
+		if alive[i] {
+			out = append(out, b)
+		}
+	}
+	p.Blocks = out
 }
 
 type binKey struct{ bin, first int }
@@ -328,56 +422,27 @@ func (h *binHeap) Pop() any {
 	return x
 }
 
-// ExtendBlockSize merges every non-directive block acting on a single qubit
-// into the neighbouring block on that qubit (the next one, else the previous
-// one) when that block is not a directive. A one-qubit block's only
-// dependency on each side is through its qubit, so the merge keeps the block
-// order valid. Blocks that have no such neighbour stay as they are.
-// (BQSKit's ExtendBlockSizePass pads such a block with an idle neighbouring
-// qubit instead; merging gives resynthesis the same freedom with one block
-// fewer.)
+// ExtendBlockSize pads every non-directive block acting on a single qubit
+// to two qubits with an idle neighbour, as BQSKit's ExtendBlockSizePass
+// does for the all-to-all {CX, U3} target (the smallest multi-qubit gate
+// has two qubits): the nearest qubit above, else below. The padded qubit
+// carries no op in the block, so the block order stays valid and the
+// block's unitary is its old one tensored with the identity. A
+// single-qubit circuit is left as it is.
 func (p *Partition) ExtendBlockSize() {
-	blocks := p.Blocks
-	removed := make([]bool, len(blocks))
-	for i := range blocks {
-		b := &blocks[i]
+	if p.NumQubits < 2 {
+		return
+	}
+	for i := range p.Blocks {
+		b := &p.Blocks[i]
 		if b.Directive || len(b.Qubits) != 1 {
 			continue
 		}
 		q := b.Qubits[0]
-		// Next block on q.
-		merged := false
-		for j := i + 1; j < len(blocks); j++ {
-			if removed[j] || blocks[j].local(q) < 0 {
-				continue
-			}
-			if !blocks[j].Directive && len(blocks[j].Qubits) > 1 {
-				blocks[j].Ops = append(slices.Clone(b.Ops), blocks[j].Ops...)
-				merged = true
-			}
-			break
-		}
-		if !merged {
-			for j := i - 1; j >= 0; j-- {
-				if removed[j] || blocks[j].local(q) < 0 {
-					continue
-				}
-				if !blocks[j].Directive && len(blocks[j].Qubits) > 1 {
-					blocks[j].Ops = append(blocks[j].Ops, b.Ops...)
-					merged = true
-				}
-				break
-			}
-		}
-		if merged {
-			removed[i] = true
+		if q+1 < p.NumQubits {
+			b.Qubits = []int{q, q + 1}
+		} else {
+			b.Qubits = []int{q - 1, q}
 		}
 	}
-	out := blocks[:0]
-	for i, b := range blocks {
-		if !removed[i] {
-			out = append(out, b)
-		}
-	}
-	p.Blocks = out
 }

@@ -70,7 +70,8 @@ func checkPartition(t *testing.T, c *circuit.Circuit, p *Partition, k int) {
 				used[q] = true
 			}
 		}
-		if len(used) != len(b.Qubits) {
+		// ExtendBlockSize pads a one-qubit block with an idle qubit.
+		if len(used) != len(b.Qubits) && !(len(used) == 1 && len(b.Qubits) == 2) {
 			t.Fatalf("block %d lists qubits %v but uses %d", i, b.Qubits, len(used))
 		}
 	}
@@ -166,22 +167,93 @@ func TestExtendBlockSize(t *testing.T) {
 	cx := func(a, b int) circuit.Op { return circuit.Op{Gate: circuit.CX, Qubits: []int{a, b}} }
 	meas := circuit.Op{Gate: circuit.Measure, Qubits: []int{0}, Clbits: []int{0}}
 	p := &Partition{NumQubits: 3, BlockSize: 2, Blocks: []Block{
-		{Qubits: []int{0}, Ops: []circuit.Op{h(0)}},                  // merges forward into block 1
+		{Qubits: []int{0}, Ops: []circuit.Op{h(0)}},                  // padded with qubit 1
 		{Qubits: []int{0, 1}, Ops: []circuit.Op{cx(0, 1)}},           //
-		{Qubits: []int{2}, Ops: []circuit.Op{h(2)}},                  // no neighbour on qubit 2: stays
-		{Qubits: []int{1}, Ops: []circuit.Op{h(1)}},                  // merges back into block 1
-		{Qubits: []int{0}, Directive: true, Ops: []circuit.Op{meas}}, //
-		{Qubits: []int{0}, Ops: []circuit.Op{h(0)}},                  // only a directive before: stays
+		{Qubits: []int{2}, Ops: []circuit.Op{h(2)}},                  // last qubit: padded with qubit 1
+		{Qubits: []int{0}, Directive: true, Ops: []circuit.Op{meas}}, // directives stay
 	}}
 	before := p.Unfold()
 	p.ExtendBlockSize()
-	if len(p.Blocks) != 4 {
-		t.Fatalf("%d blocks after extending, want 4", len(p.Blocks))
+	want := [][]int{{0, 1}, {0, 1}, {1, 2}, {0}}
+	if len(p.Blocks) != len(want) {
+		t.Fatalf("%d blocks after extending, want %d", len(p.Blocks), len(want))
 	}
-	if got := len(p.Blocks[0].Ops); got != 3 || p.Blocks[0].Ops[0].Gate != circuit.H || p.Blocks[0].Ops[2].Gate != circuit.H {
-		t.Fatalf("merged block has %d ops", got)
+	for i, w := range want {
+		if !slices.Equal(p.Blocks[i].Qubits, w) {
+			t.Errorf("block %d qubits %v, want %v", i, p.Blocks[i].Qubits, w)
+		}
+	}
+	// The padded block's circuit is the old one on its first qubit.
+	if c := p.Blocks[0].Circuit(); c.NumQubits() != 2 || c.Len() != 1 || c.Op(0).Qubits[0] != 0 {
+		t.Fatalf("padded block circuit %v", c.Ops())
 	}
 	if v := verifyStates(before, p.Unfold(), 1); v.Cost > 1e-13 {
 		t.Fatalf("cost %g", v.Cost)
+	}
+}
+
+func TestPostMerge(t *testing.T) {
+	h := func(q int) circuit.Op { return circuit.Op{Gate: circuit.H, Qubits: []int{q}} }
+	cx := func(a, b int) circuit.Op { return circuit.Op{Gate: circuit.CX, Qubits: []int{a, b}} }
+	meas := circuit.Op{Gate: circuit.Measure, Qubits: []int{3}, Clbits: []int{0}}
+	blocks := []Block{
+		{Qubits: []int{0, 1}, Ops: []circuit.Op{cx(0, 1)}},           // A: merged into C (subset)
+		{Qubits: []int{2, 3}, Ops: []circuit.Op{cx(2, 3)}},           // B: stays (C does not hold 3)
+		{Qubits: []int{0, 1, 2}, Ops: []circuit.Op{cx(1, 2)}},        // C
+		{Qubits: []int{1, 2}, Ops: []circuit.Op{cx(2, 1), h(1)}},     // D: appended to C (superset)
+		{Qubits: []int{3}, Directive: true, Ops: []circuit.Op{meas}}, // directive: never merges
+		{Qubits: []int{3}, Ops: []circuit.Op{h(3)}},                  // E: B is not at the rear: stays
+		{Qubits: []int{0}, Ops: []circuit.Op{h(0)}},                  // F: appended to C
+	}
+	p := &Partition{NumQubits: 4, BlockSize: 3, Blocks: slices.Clone(blocks)}
+	before := p.Unfold()
+	p.postMerge()
+	// The merged block A+C+D+F moves to F's place, after the blocks on 3.
+	want := [][]int{{2, 3}, {3}, {3}, {0, 1, 2}}
+	if len(p.Blocks) != len(want) {
+		t.Fatalf("%d blocks after merging, want %d: %+v", len(p.Blocks), len(want), p.Blocks)
+	}
+	for i, w := range want {
+		if !slices.Equal(p.Blocks[i].Qubits, w) {
+			t.Errorf("block %d qubits %v, want %v", i, p.Blocks[i].Qubits, w)
+		}
+	}
+	if n := len(p.Blocks[3].Ops); n != 5 {
+		t.Errorf("merged block has %d ops, want 5", n)
+	}
+	if v := verifyStates(before, p.Unfold(), 1); v.Cost > 1e-13 {
+		t.Fatalf("cost %g", v.Cost)
+	}
+}
+
+// TestPostMergeRandom checks that the post-merge never adds blocks and
+// keeps the partition valid, and that it merges on some random circuits
+// (with blocks of 4 qubits: with 3, the bins' own absorption of one-qubit
+// bins already leaves nothing to merge on these circuits).
+func TestPostMergeRandom(t *testing.T) {
+	merged := 0
+	for seed := range uint64(40) {
+		c := randomCircuit(5, 40, seed, seed%2 == 0)
+		a, err := quickPartition(c, 4, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := quickPartition(c, 4, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPartition(t, c, b, 4)
+		if v := verifyStates(c, b.Unfold(), 1); v.Cost > 1e-12 {
+			t.Fatalf("seed %d: unfolded cost %g", seed, v.Cost)
+		}
+		if len(b.Blocks) > len(a.Blocks) {
+			t.Fatalf("seed %d: %d blocks after the post-merge, %d before", seed, len(b.Blocks), len(a.Blocks))
+		}
+		if len(b.Blocks) < len(a.Blocks) {
+			merged++
+		}
+	}
+	if merged == 0 {
+		t.Fatal("the post-merge merged nothing on 40 random circuits")
 	}
 }

@@ -28,14 +28,38 @@ func emptyLike(c *circuit.Circuit) *circuit.Circuit {
 // controlled ones by Barenco et al.'s recursion, ccx by its 6-CNOT circuit,
 // the Ising and excitation-preserving families through rzz). Measure, reset
 // and barrier ops stay in place. The result equals c up to a global phase.
-func Retarget(c *circuit.Circuit) (*circuit.Circuit, error) {
+func Retarget(c *circuit.Circuit) (*circuit.Circuit, error) { return retarget(c, 0) }
+
+// retarget is Retarget keeping ops on 3 to keep qubits unchanged (the
+// retarget pass's keep_multi_qubit): they stay whole until a partition
+// block around them is resynthesized (synthesize_unsupported), as
+// BQSKit's multi-qudit retargeting does.
+func retarget(c *circuit.Circuit, keep int) (*circuit.Circuit, error) {
 	b := &builder{out: emptyLike(c)}
 	for i, op := range c.Ops() {
+		if k := len(op.Qubits); k >= 3 && k <= keep && !isDirective(op.Gate) {
+			b.out.Append(op.Clone())
+			continue
+		}
 		if err := b.op(op); err != nil {
 			return nil, fmt.Errorf("op %d: %w", i, err)
 		}
 	}
 	return b.out, nil
+}
+
+// native reports whether every op of c is cx, u3 or a directive.
+func native(c *circuit.Circuit) bool {
+	for _, op := range c.Ops() {
+		if !nativeOp(op) {
+			return false
+		}
+	}
+	return true
+}
+
+func nativeOp(op circuit.Op) bool {
+	return op.Gate == circuit.CX || op.Gate == circuit.U3 || isDirective(op.Gate)
 }
 
 // builder appends {CX, U3} ops to out.

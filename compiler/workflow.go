@@ -23,6 +23,18 @@ const (
 	PassSynthesize          = "synthesize"
 	PassWhileTwoQubitDrops  = "while_two_qubit_drops"
 	PassWhileChanging       = "while_changing"
+	// PassSynthesizeUnsupported (inside for_each_block) replaces a block
+	// holding gates other than cx and u3 by a synthesized circuit over
+	// {CX, U3}, or by Retarget's fixed decompositions when synthesis does
+	// not reach the threshold with fewer two-qubit gates.
+	PassSynthesizeUnsupported = "synthesize_unsupported"
+	// PassKeepIfFewer runs its workflow and keeps the result only when it
+	// has fewer two-qubit gates than the circuit it started from;
+	// otherwise the circuit (and the pass data's error bound) stay as they
+	// were, so passes that gain nothing add no error. With from_input the
+	// workflow starts from the compilation's input instead (an
+	// alternative compared with the current circuit).
+	PassKeepIfFewer = "keep_if_fewer"
 )
 
 // Limits on pass parameters.
@@ -33,6 +45,9 @@ const (
 	MaxMinPrefix     = 64
 	MaxLoopIters     = 100
 	DefaultLoopIters = 10
+	// MaxKeptGateQubits is the widest gate retarget's keep_multi_qubit
+	// keeps whole (at most the partition block size too).
+	MaxKeptGateQubits = 4
 	// DefaultEpsilon is the success threshold ε of instantiation and search.
 	DefaultEpsilon = 1e-8
 	// MaxTopLevelScanQubits bounds scanning gate removal on a whole circuit
@@ -56,6 +71,12 @@ type Pass struct {
 	SuccessThreshold float64 `json:"success_threshold,omitempty"`
 	// synthesize: LEAP's minimum number of layers between prefix commits (default 3).
 	MinPrefix int `json:"min_prefix,omitempty"`
+	// retarget: keep gates on 3 to MaxKeptGateQubits qubits (at most the
+	// request's block size) whole, for synthesize_unsupported.
+	KeepMultiQubit bool `json:"keep_multi_qubit,omitempty"`
+	// keep_if_fewer: run the workflow on the compilation's input circuit
+	// (as the request gave it) instead of the current circuit.
+	FromInput bool `json:"from_input,omitempty"`
 	// for_each_block, while_*: the inner workflow.
 	Workflow []Pass `json:"workflow,omitempty"`
 	// while_*: iteration cap (default 10).
@@ -85,7 +106,7 @@ const (
 )
 
 var passTable = map[string]passInfo{
-	PassRetarget:          {params: map[string]paramKind{}, scope: scopeTop | scopeBlock},
+	PassRetarget:          {params: map[string]paramKind{"keep_multi_qubit": kindBool}, scope: scopeTop | scopeBlock},
 	PassQuickPartition:    {params: map[string]paramKind{"block_size": kindInt}, scope: scopeTop},
 	PassExtendBlockSize:   {params: map[string]paramKind{}, scope: scopeTop},
 	PassForEachBlock:      {params: map[string]paramKind{"workflow": kindWorkflow}, scope: scopeTop},
@@ -100,6 +121,9 @@ var passTable = map[string]passInfo{
 		"multistarts": kindInt, "success_threshold": kindFloat, "min_prefix": kindInt}, scope: scopeBlock},
 	PassWhileTwoQubitDrops: {params: map[string]paramKind{"workflow": kindWorkflow, "max_iterations": kindInt}, scope: scopeTop},
 	PassWhileChanging:      {params: map[string]paramKind{"workflow": kindWorkflow, "max_iterations": kindInt}, scope: scopeTop | scopeBlock},
+	PassSynthesizeUnsupported: {params: map[string]paramKind{
+		"multistarts": kindInt, "success_threshold": kindFloat, "min_prefix": kindInt}, scope: scopeBlock},
+	PassKeepIfFewer: {params: map[string]paramKind{"workflow": kindWorkflow, "from_input": kindBool}, scope: scopeTop},
 }
 
 // PassNames lists the known pass names, sorted.
@@ -223,7 +247,14 @@ func decodePass(path string, raw json.RawMessage) (Pass, error) {
 			if err := json.Unmarshal(v, &b); err != nil {
 				return Pass{}, fmt.Errorf("%w: %s: want true or false, got %s", ErrWorkflow, fp, jsonType(v))
 			}
-			p.TwoQubitOnly = b
+			switch k {
+			case "keep_multi_qubit":
+				p.KeepMultiQubit = b
+			case "from_input":
+				p.FromInput = b
+			default:
+				p.TwoQubitOnly = b
+			}
 		case kindFloat:
 			var f float64
 			if err := json.Unmarshal(v, &f); err != nil {
@@ -311,7 +342,7 @@ func validate(path string, passes []Pass, where scope, partitioned bool) (bool, 
 			if _, err := validate(pp+".workflow", p.Workflow, scopeBlock, false); err != nil {
 				return false, err
 			}
-		case PassWhileTwoQubitDrops, PassWhileChanging:
+		case PassWhileTwoQubitDrops, PassWhileChanging, PassKeepIfFewer:
 			if len(p.Workflow) == 0 {
 				return false, fmt.Errorf("%w: %s.workflow: %s needs a non-empty workflow", ErrWorkflow, pp, p.Name)
 			}
@@ -349,16 +380,39 @@ func checkRanges(path string, p Pass) error {
 	return nil
 }
 
-// Level returns the workflow of optimization level 1, 2 or 3 for circuit
-// input (see COMPILER_REFERENCE.md):
+// Level returns the workflow of optimization level 1 to 4 for circuit
+// input (see COMPILER_REFERENCE.md). Each level is the level below, then
+// what it adds inside keep_if_fewer: the additions are kept only when they
+// remove two-qubit gates, so a higher level never gives more two-qubit
+// gates than a lower one on the same input and seed (the lower level's
+// passes run with the same parameters and seeds), and when they remove
+// none the output is the lower level's circuit, at the same distance
+// from the input. The cost of level N is about that of level N−1 plus its
+// additions (identical blocks are not recomputed: the block memo).
 //
-//	L1: retarget; twice: partition, per block (fill U3s, scanning removal
-//	    of two-qubit gates, fusion), unfold; single-qubit fusion.
-//	L2: L1 with 2 starts, plus one round of per-block scanning removal over
-//	    all gates.
-//	L3: retarget; while the two-qubit count drops: partition, per block
-//	    QSearch/LEAP resynthesis (4 starts, min prefix 7), unfold; fusion;
-//	    while the circuit changes: per-block scanning removal over all gates.
+//	L1: retarget, keeping gates on 3 or more qubits whole (up to the block
+//	    size, at most MaxKeptGateQubits); partition; per block: a block
+//	    holding such a gate is resynthesized (QSearch/LEAP; fixed
+//	    decompositions when synthesis does not find fewer two-qubit
+//	    gates), fill U3s, scanning removal of two-qubit gates, fusion;
+//	    unfold; once more without the resynthesis; single-qubit fusion.
+//	L2: L1; kept if fewer: per-block scanning removal over all gates (2
+//	    starts), fusion.
+//	L3: L2; kept if fewer: BQSKit's level-3 optimization run from the
+//	    input (from_input: retarget keeping wide gates whole; while the
+//	    two-qubit count drops, per-block QSearch/LEAP resynthesis, 4
+//	    starts, min prefix 7, and fusion; fusion; while the circuit
+//	    changes, per-block scanning removal over all gates and fusion).
+//	    Its cost is that of the former level 3 plus level 2's.
+//	L4: L3; kept if fewer: per-block scanning removal of two-qubit
+//	    gates with 8 starts (BQSKit's level-4 multistarts) on blocks one
+//	    qubit wider than the block size (at most MaxBlockSize), and
+//	    fusion: wider blocks see removals no block of the usual size
+//	    can, at a fraction of the cost of another search round on
+//	    blocks level 3 left tight (tfim4: 27 -> 12). (BQSKit's level 4
+//	    also maps permutation-aware and uses LEAP min prefix 9; with the
+//	    all-to-all target there is nothing to map, and a search round
+//	    from level 3's circuit doubled the cost for no gain on tfim4.)
 //
 // blockSize is the partition block size (0 = 3).
 func Level(level, blockSize int) ([]Pass, error) {
@@ -369,54 +423,81 @@ func Level(level, blockSize int) ([]Pass, error) {
 	if err := checkBlockSize(blockSize); err != nil {
 		return nil, err
 	}
-	ms := []int{1, 2, 4}[level-1]
-	scan := func(twoOnly bool) []Pass {
+	scan := func(twoOnly bool, ms int, pre ...Pass) []Pass {
+		inner := append(slices.Clone(pre),
+			Pass{Name: PassFillU3},
+			Pass{Name: PassScanningGateRemoval, TwoQubitOnly: twoOnly, Multistarts: ms},
+			Pass{Name: PassSingleQubitFusion})
+		return []Pass{
+			{Name: PassQuickPartition, BlockSize: blockSize},
+			{Name: PassForEachBlock, Workflow: inner},
+			{Name: PassUnfold},
+		}
+	}
+	resynth := func(ms, mp int) []Pass {
 		return []Pass{
 			{Name: PassQuickPartition, BlockSize: blockSize},
 			{Name: PassForEachBlock, Workflow: []Pass{
-				{Name: PassFillU3},
-				{Name: PassScanningGateRemoval, TwoQubitOnly: twoOnly, Multistarts: ms},
+				{Name: PassSynthesize, Multistarts: ms, MinPrefix: mp},
 				{Name: PassSingleQubitFusion},
 			}},
 			{Name: PassUnfold},
 		}
 	}
-	w := []Pass{{Name: PassRetarget}}
-	switch level {
-	case 1, 2:
-		w = append(w, scan(true)...)
-		w = append(w, scan(true)...)
-		w = append(w, Pass{Name: PassSingleQubitFusion})
-		if level == 2 {
-			w = append(w, scan(false)...)
-			w = append(w, Pass{Name: PassSingleQubitFusion})
+	keep := func(body ...Pass) Pass { return Pass{Name: PassKeepIfFewer, Workflow: body} }
+	w := []Pass{{Name: PassRetarget, KeepMultiQubit: true}}
+	w = append(w, scan(true, 1, Pass{Name: PassSynthesizeUnsupported, Multistarts: 2, MinPrefix: 3})...)
+	w = append(w, scan(true, 1)...)
+	w = append(w, Pass{Name: PassSingleQubitFusion})
+	if level >= 2 {
+		w = append(w, keep(append(scan(false, 2), Pass{Name: PassSingleQubitFusion})...))
+	}
+	// optimize is BQSKit's level-3 optimization: resynthesis while the
+	// two-qubit count drops, fusion, scanning removal over all gates while
+	// the circuit changes.
+	optimize := func(ms, mp int) []Pass {
+		return []Pass{
+			{Name: PassWhileTwoQubitDrops, Workflow: resynth(ms, mp)},
+			{Name: PassSingleQubitFusion},
+			{Name: PassWhileChanging, Workflow: append(scan(false, ms), Pass{Name: PassSingleQubitFusion})},
 		}
-	case 3:
-		w = append(w,
-			Pass{Name: PassWhileTwoQubitDrops, Workflow: []Pass{
-				{Name: PassQuickPartition, BlockSize: blockSize},
-				{Name: PassForEachBlock, Workflow: []Pass{
-					{Name: PassSynthesize, Multistarts: ms, MinPrefix: 7},
-					{Name: PassSingleQubitFusion},
-				}},
-				{Name: PassUnfold},
+	}
+	if level >= 3 {
+		// From the input: resynthesis does much better on blocks that
+		// scanning removal has not already thinned (tfim4: 27 from the
+		// input, 42 from level 2's circuit, at the same cost).
+		w = append(w, Pass{Name: PassKeepIfFewer, FromInput: true, Workflow: append(
+			[]Pass{{Name: PassRetarget, KeepMultiQubit: true}}, optimize(4, 7)...)})
+	}
+	if level >= 4 {
+		// Blocks one qubit wider than the block size see two-qubit gates
+		// that no block of the usual size could remove; removal (8
+		// starts, BQSKit's level-4 multistarts) is far cheaper than a
+		// search round on blocks level 3 has already left tight.
+		wide := min(blockSize+1, MaxBlockSize)
+		w = append(w, keep(
+			Pass{Name: PassQuickPartition, BlockSize: wide},
+			Pass{Name: PassForEachBlock, Workflow: []Pass{
+				{Name: PassFillU3},
+				{Name: PassScanningGateRemoval, TwoQubitOnly: true, Multistarts: 8},
+				{Name: PassSingleQubitFusion},
 			}},
+			Pass{Name: PassUnfold},
 			Pass{Name: PassSingleQubitFusion},
-			Pass{Name: PassWhileChanging, Workflow: append(scan(false), Pass{Name: PassSingleQubitFusion})},
-		)
+		))
 	}
 	return w, nil
 }
 
-// UnitaryLevel returns the workflow for unitary input at level 1, 2 or 3:
+// UnitaryLevel returns the workflow for unitary input at level 1 to 4:
 // synthesize (QSearch below 3 qubits, LEAP otherwise), single-qubit
 // fusion, then scanning removal from level 2.
 func UnitaryLevel(level int) ([]Pass, error) {
 	if err := checkLevel(level); err != nil {
 		return nil, err
 	}
-	ms := []int{1, 2, 4}[level-1]
-	mp := []int{3, 4, 7}[level-1]
+	ms := []int{1, 2, 4, 8}[level-1]
+	mp := []int{3, 4, 7, 9}[level-1]
 	w := []Pass{
 		{Name: PassSynthesize, Multistarts: ms, MinPrefix: mp},
 		{Name: PassSingleQubitFusion},

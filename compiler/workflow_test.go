@@ -78,7 +78,7 @@ func TestParseWorkflowValid(t *testing.T) {
 }
 
 func TestLevelsValidate(t *testing.T) {
-	for level := 1; level <= 3; level++ {
+	for level := MinLevel; level <= MaxLevel; level++ {
 		for _, k := range []int{0, 2, 3, 4} {
 			w, err := Level(level, k)
 			if err != nil {
@@ -96,7 +96,7 @@ func TestLevelsValidate(t *testing.T) {
 			t.Fatalf("unitary level %d: %v", level, err)
 		}
 	}
-	for _, tc := range []struct{ level, k int }{{0, 3}, {4, 3}, {1, 1}, {2, 9}} {
+	for _, tc := range []struct{ level, k int }{{0, 3}, {5, 3}, {1, 1}, {2, 9}} {
 		if _, err := Level(tc.level, tc.k); !errors.Is(err, ErrBadParam) {
 			t.Errorf("Level(%d, %d): error %v, want ErrBadParam", tc.level, tc.k, err)
 		}

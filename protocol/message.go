@@ -301,7 +301,7 @@ type SubmitRequest struct {
 	Unitary string `json:"unitary,omitempty"`
 	// Filename names the input in error messages.
 	Filename string `json:"filename,omitempty"`
-	// OptimizationLevel is 1-3; 0 means the default (1) unless Workflow is set.
+	// OptimizationLevel is 1-4; 0 means the default (1) unless Workflow is set.
 	OptimizationLevel int `json:"optimization_level,omitempty"`
 	// Workflow is a JSON array of pass specs, exclusive with OptimizationLevel.
 	Workflow json.RawMessage `json:"workflow,omitempty"`

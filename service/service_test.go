@@ -133,7 +133,7 @@ func TestCompilerRequestErrors(t *testing.T) {
 		{name: "too wide", req: protocol.SubmitRequest{QASM: "OPENQASM 2.0;\nqreg q[40];\n"}, code: protocol.CodeTooManyQubits},
 		{name: "block size", req: protocol.SubmitRequest{QASM: good, BlockSize: 12}, code: protocol.CodeBadRequest, field: "block_size"},
 		{name: "negative block size", req: protocol.SubmitRequest{QASM: good, BlockSize: -1}, code: protocol.CodeBadRequest, field: "block_size"},
-		{name: "level too high", req: protocol.SubmitRequest{QASM: good, OptimizationLevel: 9}, code: protocol.CodeBadRequest, field: "optimization_level"},
+		{name: "level too high", req: protocol.SubmitRequest{QASM: good, OptimizationLevel: 5}, code: protocol.CodeBadRequest, field: "optimization_level"},
 		{name: "negative level", req: protocol.SubmitRequest{QASM: good, OptimizationLevel: -1}, code: protocol.CodeBadRequest, field: "optimization_level"},
 		{name: "bad base64", req: protocol.SubmitRequest{Unitary: "!!"}, code: protocol.CodeBadRequest, field: "unitary"},
 		{name: "not npy", req: protocol.SubmitRequest{Unitary: base64.StdEncoding.EncodeToString([]byte("hello"))}, code: protocol.CodeInvalidCircuit, field: "unitary"},
@@ -158,6 +158,9 @@ func TestCompilerRequestErrors(t *testing.T) {
 				t.Fatalf("location %d:%d, want line %d", ge.Line, ge.Col, tc.line)
 			}
 		})
+	}
+	if cr, err := service.CompilerRequest(&protocol.SubmitRequest{QASM: good, OptimizationLevel: 4}, 32); err != nil || cr.OptimizationLevel != 4 {
+		t.Fatalf("level 4: %+v %v", cr, err)
 	}
 }
 

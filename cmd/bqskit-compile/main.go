@@ -57,7 +57,7 @@ func newFlagSet(o *options) *cli.Command {
 	fs := c.Flags
 	fs.StringVarP(&o.output, "output", "o", "", "write the compiled circuit (OpenQASM 2.0) to this file instead of standard output")
 	fs.StringVar(&o.info, "info", "", "print a one-line JSON summary of this QASM file (qubits, gates, two_qubit_gates, depth, gate_counts) and exit")
-	fs.IntVarP(&o.level, "optimization-level", "O", compiler.DefaultLevel, "optimization level 1, 2 or 3 (BQSKit's levels; higher is slower and better)")
+	fs.IntVarP(&o.level, "optimization-level", "O", compiler.DefaultLevel, "optimization level 1 to 4 (BQSKit's levels; higher is slower and never worse)")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed; the same input, level and seed give the same output whatever the worker count")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "worker goroutines of the embedded runtime")
 	fs.IntVar(&o.blockSize, "block-size", compiler.DefaultBlockSize, "partition block size in qubits (2 to 8)")
@@ -100,7 +100,7 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	// 0 means "the default" in a compiler.Request, but not on the command
 	// line; the ranges are the compiler's (NewPlan checks them again).
 	if o.level < compiler.MinLevel || o.level > compiler.MaxLevel {
-		return nil, usageError{fmt.Errorf("--optimization-level: want 1, 2 or 3, got %d", o.level)}
+		return nil, usageError{fmt.Errorf("--optimization-level: want an integer from %d to %d, got %d", compiler.MinLevel, compiler.MaxLevel, o.level)}
 	}
 	if o.blockSize < compiler.MinBlockSize || o.blockSize > compiler.MaxBlockSize {
 		return nil, usageError{fmt.Errorf("--block-size: want an integer from %d to %d, got %d", compiler.MinBlockSize, compiler.MaxBlockSize, o.blockSize)}

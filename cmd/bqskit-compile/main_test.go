@@ -116,7 +116,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing file", []string{filepath.Join(t.TempDir(), "none.qasm")}, "no such file"},
 		{"parse error", []string{bad}, "bad.qasm:3:"},
 		{"info parse error", []string{"--info", bad}, "bad.qasm:3:"},
-		{"level high", []string{good, "-O", "4"}, "--optimization-level"},
+		{"level high", []string{good, "-O", "5"}, "--optimization-level"},
 		{"level zero", []string{good, "-O", "0"}, "--optimization-level"},
 		{"block size", []string{good, "--block-size", "1"}, "--block-size"},
 		{"block size high", []string{good, "--block-size", "9"}, "--block-size"},

@@ -277,10 +277,9 @@ class _Options:
         self.model = model_spec(model)
         if isinstance(optimization_level, bool) or not isinstance(optimization_level, int):
             raise TypeError(f"Expected integer for optimization_level, got {type(optimization_level)}.")
-        if optimization_level == 4:
-            raise NotImplementedError(
-                "optimization_level=4: BQSKit's level 4 (permutation-aware mapping) is not available "
-                "in bqskit-mpi; use 1, 2 or 3")
+        if optimization_level not in (1, 2, 3, 4):
+            raise ValueError("The optimization level should be either 1, 2, 3, or 4."
+                             f" Got {optimization_level}.")
         if isinstance(max_synthesis_size, bool) or not isinstance(max_synthesis_size, int):
             raise TypeError(f"Expected integer for max_synthesis_size, got {type(max_synthesis_size)}.")
         if max_synthesis_size <= 1:

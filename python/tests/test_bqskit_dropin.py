@@ -107,7 +107,6 @@ def test_unsupported_options_name_themselves(bqskit, env):
     with Compiler(env.host, env.port) as compiler:
         cases = [
             (dict(synthesis_epsilon=1e-10), "synthesis_epsilon"),
-            (dict(optimization_level=4), "optimization_level=4"),
         ]
         for kw, name in cases:
             with pytest.raises(NotImplementedError, match=name):

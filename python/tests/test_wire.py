@@ -135,8 +135,9 @@ def test_unsupported_compile_options_are_named():
     from bqskit_mpi.compiler import _check_task_options, _Options
     with pytest.raises(NotImplementedError, match="synthesis_epsilon"):
         _Options(synthesis_epsilon=1e-6)
-    with pytest.raises(NotImplementedError, match="optimization_level=4"):
-        _Options(optimization_level=4)
+    assert _Options(optimization_level=4).optimization_level == 4
+    with pytest.raises(ValueError, match="optimization level"):
+        _Options(optimization_level=5)
     with pytest.raises(NotImplementedError, match="max_logging_depth"):
         _check_task_options(3, None)
     with pytest.raises(NotImplementedError, match=r"data with keys \['k'\]"):
