@@ -203,7 +203,7 @@ var ErrDecode = errors.New("synthesis: malformed encoding")
 
 // MarshalBinary encodes the job (little-endian: version, qubits,
 // residual, solver, multistarts, seed, threshold, layer count, gate name
-// length and name ("" for CX), pairs, target).
+// length and name ("" for nil), pairs, target).
 func (j Job) MarshalBinary() ([]byte, error) {
 	if err := j.validate(); err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ func (j Job) MarshalBinary() ([]byte, error) {
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(j.SuccessThreshold))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(j.Pairs)))
 	gname := ""
-	if j.Gate != nil && j.Gate != circuit.CX {
+	if j.Gate != nil {
 		gname = j.Gate.Name()
 	}
 	b = append(b, byte(len(gname)))
@@ -262,7 +262,7 @@ func (j *Job) UnmarshalBinary(b []byte) error {
 	}
 	if gl > 0 {
 		g, ok := circuit.LookupGate(string(b[head : head+gl]))
-		if !ok {
+		if !ok || g.Name() != string(b[head:head+gl]) {
 			return fmt.Errorf("%w: job layer gate %q unknown", ErrDecode, b[head:head+gl])
 		}
 		out.Gate = g
