@@ -126,7 +126,7 @@ type simOp struct {
 func fuseForSim(c *circuit.Circuit) []simOp {
 	n := c.NumQubits()
 	var ops []simOp
-	last := make([]int, n)    // index in ops of the last op on q, or -1
+	last := make([]int, n)   // index in ops of the last op on q, or -1
 	pend := make([]*mat2, n) // single-qubit product waiting on q
 	for q := range last {
 		last[q] = -1
