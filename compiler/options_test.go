@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -107,5 +108,55 @@ func TestDecodeRequestCompileOptions(t *testing.T) {
 	r, err := DecodeRequest([]byte(`{"qasm":"x","seed":1,"synthesis_epsilon":1e-6,"error_threshold":0.01,"with_mapping":true}`))
 	if err != nil || r.SynthesisEpsilon != 1e-6 || r.ErrorThreshold == nil || *r.ErrorThreshold != 0.01 || !r.WithMapping {
 		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+// TestModelResynthesis: on a routed circuit, resynthesize_routed never
+// adds two-qubit gates and keeps them on coupled pairs; with iswap
+// (two per cx in the fixed template) native resynthesis needs fewer than
+// the template; the output verifies up to the mappings.
+func TestModelResynthesis(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(sharedDir, "tfim4.qasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := qasm.Parse("tfim4", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := ModelSpec{Coupling: "linear:4", Gates: "iswap"}
+	res, out := compileSmall(t, Request{QASM: string(src), Model: &spec, Seed: 1, RequestData: true}, 2)
+	m, _ := spec.Build(4)
+	checkNativeRouted(t, out, m)
+	counts := map[string][]int{}
+	for _, s := range res.Data.Stages {
+		counts[s.Pass] = append(counts[s.Pass], s.TwoQubitGates)
+	}
+	routed, fixed := counts[PassResynthRouted], counts[PassRetargetNative]
+	if len(routed) != 1 || len(fixed) != 2 || len(counts[PassMap]) != 1 {
+		t.Fatalf("stages %v", counts)
+	}
+	if routed[0] > counts[PassUnfold][len(counts[PassUnfold])-1] {
+		t.Fatalf("routed resynthesis added gates: %v", counts)
+	}
+	if fixed[0] != 2*routed[0] || out.TwoQubitCount() >= fixed[0] {
+		t.Fatalf("iswap: template %d, output %d (routed cx %d)", fixed[0], out.TwoQubitCount(), routed[0])
+	}
+	v, err := VerifyMapped(in, out, res.InitialMapping, res.FinalMapping, 1)
+	if err != nil || v.Distance > 1e-3 {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
+	t.Logf("tfim4 on linear:4 iswap: cx after routed resynthesis %d, fixed template %d iswap, resynthesized %d", routed[0], fixed[0], out.TwoQubitCount())
+	// the passes refuse to run without a model or on an unmapped circuit
+	for _, wf := range []string{`[{"pass":"resynthesize_routed"}]`, `[{"pass":"resynthesize_native"}]`} {
+		_, err := Compile(context.Background(), Request{QASM: redundantQASM, Workflow: []byte(wf)}, NewLocalExecutor(1, nil), nil, nil)
+		if err == nil || !strings.Contains(err.Error(), "needs a machine model") {
+			t.Errorf("%s without model: %v", wf, err)
+		}
+	}
+	sp := ModelSpec{Coupling: "linear:5"}
+	_, err = Compile(context.Background(), Request{QASM: redundantQASM, Model: &sp, Workflow: []byte(`[{"pass":"resynthesize_routed"}]`)}, NewLocalExecutor(1, nil), nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "run map first") {
+		t.Errorf("unmapped: %v", err)
 	}
 }
