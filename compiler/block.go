@@ -256,6 +256,9 @@ func (e *engine) runBlockTask(ctx context.Context, raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.setBlockModel(a); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	target := c.Unitary()
 	nc, acc, err := e.blockWorkflow(ctx, a.Workflow, c, &target, a.Seed)

@@ -70,6 +70,17 @@ type Request struct {
 	// Model, when set, compiles for a machine (see mapping.go): without a
 	// workflow, the level's workflow is LevelWithModel's.
 	Model *ModelSpec `json:"model,omitempty"`
+	// SynthesisEpsilon is BQSKit's synthesis_epsilon: the success
+	// threshold ε of every instantiation, search and gate removal whose
+	// pass sets none (0 means DefaultEpsilon; at most MaxEpsilon).
+	SynthesisEpsilon float64 `json:"synthesis_epsilon,omitempty"`
+	// ErrorThreshold is BQSKit's error_threshold: when set, a block
+	// replacement or removal is refused when it would take the error
+	// upper bound e (PassData.ErrorBound) to 1 − sqrt(1 − e²) above it.
+	ErrorThreshold *float64 `json:"error_threshold,omitempty"`
+	// WithMapping asks for the mappings in the result even without a
+	// model (then both are the identity).
+	WithMapping bool `json:"with_mapping,omitempty"`
 }
 
 // Result is the compile task's result.
@@ -119,6 +130,13 @@ type Plan struct {
 	Seed      uint64
 	BlockSize int
 	Model     *machine.Model // nil: no machine model
+	// Epsilon is the request's synthesis_epsilon (already applied to
+	// Workflow's passes that set no threshold); 0: the default.
+	Epsilon float64
+	// ErrorThreshold is the request's error_threshold (nil: none).
+	ErrorThreshold *float64
+	// WithMapping: see Request.WithMapping.
+	WithMapping bool
 }
 
 // NewPlan validates a request, the one place the level and block size
@@ -147,7 +165,10 @@ func NewPlanContext(ctx context.Context, r Request, lim qasm.Limits) (*Plan, err
 	if err := checkBlockSize(bs); err != nil {
 		return nil, err
 	}
-	p := &Plan{Seed: r.Seed, BlockSize: bs}
+	if err := checkCompileOptions(r); err != nil {
+		return nil, err
+	}
+	p := &Plan{Seed: r.Seed, BlockSize: bs, Epsilon: r.SynthesisEpsilon, ErrorThreshold: r.ErrorThreshold, WithMapping: r.WithMapping}
 	switch {
 	case r.QASM != "" && len(r.Unitary) > 0:
 		return nil, reqError(ErrRequest, "", "give either qasm or unitary, not both")
@@ -201,6 +222,7 @@ func NewPlanContext(ctx context.Context, r Request, lim qasm.Limits) (*Plan, err
 	if err != nil {
 		return nil, err
 	}
+	p.Workflow = withEpsilon(p.Workflow, r.SynthesisEpsilon)
 	if r.Model != nil {
 		if p.Target != nil {
 			return nil, reqError(ErrUnsupported, "model", "model: mapping a unitary input is not supported (give a circuit)")
@@ -224,6 +246,11 @@ func (p *Plan) run(ctx context.Context, exec batch.Executor, log *zap.Logger, pr
 	}
 	e := newEngine(exec, p.Seed, p.BlockSize, log)
 	e.model = p.Model
+	e.errLimit = -1
+	if p.ErrorThreshold != nil {
+		e.errLimit = *p.ErrorThreshold
+		e.data.ErrorThreshold = p.ErrorThreshold
+	}
 	e.progress = progress
 	e.stageProgress = stageProgress
 	e.data.Epsilon = workflowEpsilon(p.Workflow)
@@ -268,7 +295,7 @@ func Compile(ctx context.Context, r Request, exec batch.Executor, log *zap.Logge
 	if err != nil {
 		return Result{}, err
 	}
-	res := resultFor(c, data)
+	res := resultFor(c, data, r.WithMapping)
 	if r.RequestData {
 		res.Data = data
 	}

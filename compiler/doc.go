@@ -29,6 +29,20 @@
 // nothing leaves the error bound as it was. Search successor instantiations run as
 // TaskInstantiate tasks, so one large block spreads over many workers.
 //
+// # Machines
+//
+// With Request.Model, LevelWithModel appends to the level: map (SABRE
+// placement and routing, package routing), per-block two-qubit removal,
+// resynthesize_routed (blocks resynthesized with two-qubit gates only on
+// their coupled pairs: blockArgs carries the block's coupling, and the
+// search's layer generator uses only those pairs), retarget_native (fixed
+// templates), and resynthesize_native (blocks resynthesized with the
+// native two-qubit gate as the layer gate, when its cx template needs
+// more than one) with a final retarget_native. Request.SynthesisEpsilon
+// sets every pass's threshold that sets none; Request.ErrorThreshold
+// makes for_each_block refuse replacements that would take the error
+// bound over it (PassData.Refused).
+//
 // # Workflows
 //
 // A workflow is a list of Pass values, usually from Level (optimization

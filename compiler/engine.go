@@ -52,6 +52,11 @@ type PassData struct {
 	// qubit InitialMapping[i] at the start and FinalMapping[i] at the end.
 	InitialMapping []int `json:"initial_mapping,omitempty"`
 	FinalMapping   []int `json:"final_mapping,omitempty"`
+	// ErrorThreshold is the request's error_threshold, and Refused counts
+	// the block replacements and removals refused because they would
+	// have taken the bound above it.
+	ErrorThreshold *float64 `json:"error_threshold,omitempty"`
+	Refused        int      `json:"refused_for_error,omitempty"`
 }
 
 // engine runs a workflow on a circuit.
@@ -79,6 +84,15 @@ type engine struct {
 	model *machine.Model // for the map and retarget_native passes
 
 	input *circuit.Circuit // the compilation's input (keep_if_fewer's from_input)
+	// errLimit is the error threshold (see withinErrorLimit); < 0: none.
+	errLimit float64
+	// blockModel, when set, gives each block of a for_each_block pass its
+	// coupling and two-qubit gate (resynthesis on a machine, model.go).
+	blockModel func(b *Block) (coupling [][2]int, gate string)
+	// blockCoupling and blockGate restrict a block task's synthesis.
+	blockCoupled  bool
+	blockCoupling [][2]int
+	blockGate     circuit.Gate
 }
 
 // mix derives a seed from a parent seed and indices (splitmix64 steps).
@@ -137,6 +151,8 @@ func (e *engine) run(ctx context.Context, passes []Pass, c *circuit.Circuit) (*c
 			c, err = e.keepIfFewer(ctx, p, c)
 		case PassMap, PassRetargetNative:
 			c, err = e.modelPass(ctx, p, c)
+		case PassResynthRouted, PassResynthNative:
+			c, err = e.resynthPass(ctx, p, c)
 		default:
 			var acc int
 			before := c
@@ -144,9 +160,14 @@ func (e *engine) run(ctx context.Context, passes []Pass, c *circuit.Circuit) (*c
 			if err == nil && acc > 0 {
 				// Only small circuits get here (scanning at top level is
 				// bounded), so the exact distance is cheap.
-				e.data.Accepted += acc
 				d := linalg.Distance(before.Unitary(), c.Unitary())
-				e.data.ErrorBound = 1 - (1-e.data.ErrorBound)*(1-d)
+				if bound := combineError(e.data.ErrorBound, d); e.withinErrorLimit(bound) {
+					e.data.Accepted += acc
+					e.data.ErrorBound = bound
+				} else {
+					c = before
+					e.data.Refused++
+				}
 			}
 		}
 		if err != nil {
@@ -274,11 +295,16 @@ func gateCounts(ops []circuit.Op) (two, one int) {
 	return two, one
 }
 
-// blockArgs is the argument of the per-block task.
+// blockArgs is the argument of the per-block task. Coupling and Gate,
+// when set, restrict its synthesis to the block's coupled pairs and
+// build it from that two-qubit gate (a machine's; see model.go).
 type blockArgs struct {
 	Circuit  wireCircuit `json:"circuit"`
 	Workflow []Pass      `json:"workflow"`
 	Seed     uint64      `json:"seed"`
+	Coupled  bool        `json:"coupled,omitempty"`
+	Coupling [][2]int    `json:"coupling,omitempty"`
+	Gate     string      `json:"gate,omitempty"`
 }
 
 // blockResult is the per-block task's result.
@@ -300,7 +326,12 @@ func (e *engine) forEachBlock(ctx context.Context, p Pass, part *Partition) erro
 			continue
 		}
 		wc := toWire(b.Circuit())
-		key, err := blockKey(wc, p.Workflow)
+		ba := blockArgs{Circuit: wc, Workflow: p.Workflow, Seed: mix(e.seed, e.stage, uint64(i))}
+		if e.blockModel != nil {
+			ba.Coupling, ba.Gate = e.blockModel(&part.Blocks[i])
+			ba.Coupled = true
+		}
+		key, err := blockKey(wc, p.Workflow, ba.Coupling, ba.Gate)
 		if err != nil {
 			return err
 		}
@@ -309,7 +340,7 @@ func (e *engine) forEachBlock(ctx context.Context, p Pass, part *Partition) erro
 		if _, ok := e.memo[key]; ok {
 			continue
 		}
-		a, err := json.Marshal(blockArgs{Circuit: wc, Workflow: p.Workflow, Seed: mix(e.seed, e.stage, uint64(i))})
+		a, err := json.Marshal(ba)
 		if err != nil {
 			return fmt.Errorf("compiler: encoding block %d: %w", i, err)
 		}
@@ -377,24 +408,31 @@ func (e *engine) forEachBlock(ctx context.Context, p Pass, part *Partition) erro
 			continue
 		}
 		if n2 < o2 || (n2 == o2 && n1 < o1) {
+			if !e.withinErrorLimit(combineError(e.data.ErrorBound, sum+r.Distance)) {
+				e.data.Refused++
+				continue
+			}
 			b.SetCircuit(nc)
 			stats.Replaced++
 			e.data.Accepted += r.Accepted
 			sum += r.Distance
 		}
 	}
-	e.data.ErrorBound = 1 - (1-e.data.ErrorBound)*(1-sum)
+	e.data.ErrorBound = combineError(e.data.ErrorBound, sum)
 	e.data.Blocks = append(e.data.Blocks, stats)
 	e.log.Debug("for_each_block done", zap.Int("blocks", len(idx)), zap.Int("replaced", stats.Replaced))
 	return nil
 }
 
-// blockKey identifies a block's work: its circuit and its workflow.
-func blockKey(c wireCircuit, w []Pass) ([32]byte, error) {
+// blockKey identifies a block's work: its circuit and its workflow (and
+// the coupling and gate its synthesis is restricted to).
+func blockKey(c wireCircuit, w []Pass, coupling [][2]int, gate string) ([32]byte, error) {
 	b, err := json.Marshal(struct {
-		C wireCircuit `json:"c"`
-		W []Pass      `json:"w"`
-	}{c, w})
+		C  wireCircuit `json:"c"`
+		W  []Pass      `json:"w"`
+		CP [][2]int    `json:"cp,omitempty"`
+		G  string      `json:"g,omitempty"`
+	}{c, w, coupling, gate})
 	if err != nil {
 		return [32]byte{}, fmt.Errorf("compiler: encoding block key: %w", err)
 	}

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
@@ -96,5 +97,48 @@ func TestUnitaryMatchesCircuit(t *testing.T) {
 	c := randomCircuit(5, 50, 9, true)
 	if got := linalg.Cost(c.Unitary(), c.Unitary()); got > 1e-13 {
 		t.Fatalf("cost %g", got)
+	}
+}
+
+// TestFuseForSim: the fused simulation of random circuits (single-qubit
+// gates before, between and after, pairs in both orders, three-qubit
+// gates, directives) gives the circuit's unitary.
+func TestFuseForSim(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	ones := []circuit.Gate{circuit.H, circuit.RZ, circuit.U3, circuit.SX}
+	for trial := 0; trial < 30; trial++ {
+		n := 2 + rng.IntN(4)
+		c := circuit.New(n)
+		for range 10 + rng.IntN(30) {
+			switch r := rng.IntN(10); {
+			case r < 5:
+				g := ones[rng.IntN(len(ones))]
+				ps := make([]float64, g.NumParams())
+				for i := range ps {
+					ps[i] = rng.Float64() * 6
+				}
+				c.AppendGate(g, []int{rng.IntN(n)}, ps...)
+			case r < 9 || n < 3:
+				p := rng.Perm(n)
+				g := circuit.CX
+				if r == 8 {
+					g = circuit.Swap
+				}
+				c.AppendGate(g, []int{p[0], p[1]})
+			default:
+				p := rng.Perm(n)
+				c.AppendGate(circuit.CCX, []int{p[0], p[1], p[2]})
+			}
+		}
+		u := c.Unitary()
+		m := linalg.Identity(1 << n)
+		f := fuseForSim(c)
+		applyFused(f, m, n)
+		if d := linalg.MaxAbsDiff(m, u); d > 1e-12 {
+			t.Fatalf("trial %d: fused simulation differs by %g", trial, d)
+		}
+		if c.TwoQubitCount() > 3 && len(f) >= c.Len() {
+			t.Fatalf("trial %d: nothing fused (%d ops from %d)", trial, len(f), c.Len())
+		}
 	}
 }

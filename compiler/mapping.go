@@ -70,7 +70,11 @@ func (s *ModelSpec) Build(width int) (*machine.Model, error) {
 // level's workflow on the logical circuit, then map (placement and
 // routing), then per-block scanning gate removal of two-qubit gates and
 // single-qubit fusion on the routed circuit (passes that only remove
-// gates, so every pair stays coupled), then retarget_native.
+// gates, so every pair stays coupled), resynthesize_routed (blocks
+// resynthesized on their coupled pairs, so routing swaps are absorbed),
+// retarget_native, and resynthesize_native (blocks resynthesized with
+// the native two-qubit gate where its cx template needs more than one)
+// followed by retarget_native again (the native single-qubit form).
 func LevelWithModel(level, blockSize int) ([]Pass, error) {
 	w, err := Level(level, blockSize)
 	if err != nil {
@@ -78,6 +82,7 @@ func LevelWithModel(level, blockSize int) ([]Pass, error) {
 	}
 	blockSize = cmp.Or(blockSize, DefaultBlockSize)
 	ms := []int{1, 2, 4, 8}[level-1]
+	mp := []int{3, 4, 7, 9}[level-1]
 	return append(w,
 		Pass{Name: PassMap},
 		Pass{Name: PassQuickPartition, BlockSize: blockSize},
@@ -87,7 +92,10 @@ func LevelWithModel(level, blockSize int) ([]Pass, error) {
 			{Name: PassSingleQubitFusion},
 		}},
 		Pass{Name: PassUnfold},
+		Pass{Name: PassResynthRouted, BlockSize: blockSize, Multistarts: ms, MinPrefix: mp},
 		Pass{Name: PassSingleQubitFusion},
+		Pass{Name: PassRetargetNative},
+		Pass{Name: PassResynthNative, Multistarts: ms},
 		Pass{Name: PassRetargetNative},
 	), nil
 }
@@ -254,7 +262,15 @@ func WithMappingComment(qasmText string, d *PassData) string {
 }
 
 // resultFor is the Result for a compiled circuit: its QASM (with the
-// mapping comment when it was mapped) and the mappings.
-func resultFor(c *circuit.Circuit, data *PassData) Result {
-	return Result{QASM: WithMappingComment(qasm.Format(c), data), InitialMapping: data.InitialMapping, FinalMapping: data.FinalMapping}
+// mapping comment when it was mapped) and the mappings (the identity when
+// withMapping and the circuit was not mapped).
+func resultFor(c *circuit.Circuit, data *PassData, withMapping bool) Result {
+	r := Result{QASM: WithMappingComment(qasm.Format(c), data), InitialMapping: data.InitialMapping, FinalMapping: data.FinalMapping}
+	if withMapping && r.InitialMapping == nil {
+		r.InitialMapping, r.FinalMapping = make([]int, c.NumQubits()), make([]int, c.NumQubits())
+		for i := range r.InitialMapping {
+			r.InitialMapping[i], r.FinalMapping[i] = i, i
+		}
+	}
+	return r
 }

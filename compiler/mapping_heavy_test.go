@@ -1,8 +1,9 @@
-//go:build heavy
+//go:build heavy || slow
 
 package compiler
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -13,62 +14,95 @@ import (
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 )
 
-// TestHeavyMappedShared compiles the shared circuits up to 18 qubits for
-// linear, grid and heavy-hex models with the cx,u3 and IBM gate sets:
-// every gate is native, every two-qubit gate acts on a coupled pair, and
-// the output verifies up to the reported mapping. Level 1 for all; levels
-// 2 and 3 for the circuits up to 5 qubits. It takes well over Go's default
-// 10-minute test timeout on a loaded machine: run it with -timeout 0, or
-// select with -run, e.g. -run 'TestHeavyMappedShared/qaoa12/'.
-func TestHeavyMappedShared(t *testing.T) {
-	// hub18 is left out: once routed onto a larger machine its verification
-	// simulates every wire the routing touched, which is too slow for CI.
-	for _, name := range []string{"tfim4", "qft5", "grover5", "adder9", "qaoa12", "heisenberg16"} {
-		src, err := os.ReadFile(filepath.Join("..", "testdata", "circuits", "bqskit", name+".qasm"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, err := qasm.Parse(name, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := in.NumQubits()
+// mappedCase is one entry of the device-compilation acceptance matrix.
+type mappedCase struct {
+	circuit  string
+	coupling string // "linear", "grid" or "heavy-hex" (sized for the circuit)
+	gates    string
+	level    int
+}
+
+func (c mappedCase) String() string {
+	return fmt.Sprintf("%s/%s/%s/O%d", c.circuit, c.coupling, c.gates, c.level)
+}
+
+// couplingFor sizes a coupling kind for an n-qubit circuit: linear:n, the
+// squarest grid holding n, heavy-hex:3 (IBM's lattice, 20 qubits).
+func couplingFor(kind string, n int) string {
+	switch kind {
+	case "linear":
+		return fmt.Sprintf("linear:%d", n)
+	case "grid":
 		side := int(math.Ceil(math.Sqrt(float64(n))))
-		grid := fmt.Sprintf("grid:%dx%d", (n+side-1)/side, side)
-		// Level 1 everywhere; levels 2 and 3 on qft5 only, to keep CI's
-		// heavy suite within its time (the full matrix is a bench run).
-		levels := []int{1}
-		if name == "qft5" {
-			levels = []int{1, 2, 3}
+		return fmt.Sprintf("grid:%dx%d", (n+side-1)/side, side)
+	}
+	return "heavy-hex:3"
+}
+
+// runMappedCase compiles a shared circuit for a model and checks the
+// acceptance points: every gate is native, every two-qubit gate acts on a
+// coupled pair, and the output verifies up to the reported mapping (the
+// cost bound of bqskit-compile --verify).
+func runMappedCase(t *testing.T, tc mappedCase) {
+	src, err := os.ReadFile(filepath.Join(sharedDir, tc.circuit+".qasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := qasm.Parse(tc.circuit, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := ModelSpec{Coupling: couplingFor(tc.coupling, in.NumQubits()), Gates: tc.gates}
+	m, err := spec.Build(in.NumQubits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
+	defer cancel()
+	res, err := Compile(ctx, Request{QASM: string(src), Model: &spec, OptimizationLevel: tc.level, Seed: 1, RequestData: true}, NewLocalExecutor(2, nil), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiled := time.Since(start)
+	out, err := qasm.Parse("out", []byte(res.QASM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNativeRouted(t, out, m)
+	start = time.Now()
+	v, err := VerifyMapped(in, out, res.InitialMapping, res.FinalMapping, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := math.Max(2*res.Data.Epsilon*float64(res.Data.Accepted), 1e-7); v.Cost > limit {
+		t.Fatalf("cost %g above %g (distance %g)", v.Cost, limit, v.Distance)
+	}
+	mapped := -1
+	for _, s := range res.Data.Stages {
+		if s.Pass == PassMap {
+			mapped = s.TwoQubitGates
 		}
-		for _, coupling := range []string{fmt.Sprintf("linear:%d", n), grid, "heavy-hex:3"} {
-			for _, gates := range []string{"cx,u3", "ibm"} {
-				for _, level := range levels {
-					t.Run(fmt.Sprintf("%s/%s/%s/O%d", name, coupling, gates, level), func(t *testing.T) {
-						spec := ModelSpec{Coupling: coupling, Gates: gates}
-						m, err := spec.Build(n)
-						if err != nil {
-							t.Fatal(err)
-						}
-						res := compileFor(t, Request{QASM: string(src), Model: &spec, OptimizationLevel: level, Seed: 1, RequestData: true}, 2, 30*time.Minute)
-						out, err := qasm.Parse("out", []byte(res.QASM))
-						if err != nil {
-							t.Fatal(err)
-						}
-						checkNativeRouted(t, out, m)
-						v, err := VerifyMapped(in, out, res.InitialMapping, res.FinalMapping, 1)
-						if err != nil {
-							t.Fatal(err)
-						}
-						// as bqskit-compile --verify: each accepted removal or
-						// replacement may add up to 2ε to the cost.
-						if limit := math.Max(2*res.Data.Epsilon*float64(res.Data.Accepted), 1e-7); v.Cost > limit {
-							t.Fatalf("cost %g above %g (distance %g)", v.Cost, limit, v.Distance)
-						}
-						t.Logf("two-qubit gates: input %d, output %d; distance %.2g", in.TwoQubitCount(), out.TwoQubitCount(), v.Distance)
-					})
-				}
-			}
-		}
+	}
+	t.Logf("RESULT %-40s input %5d routed %5d output %5d two-qubit gates; distance %.2g; compile %.1fs verify %.1fs",
+		tc, in.TwoQubitCount(), mapped, out.TwoQubitCount(), v.Distance, compiled.Seconds(), time.Since(start).Seconds())
+}
+
+// TestHeavyMappedShared is the CI subset of the device-compilation matrix
+// (TestSlowMappedMatrix runs all of it): each shared circuit up to 16
+// qubits once, every coupling kind, both gate sets and every level at
+// least once, within about two minutes of CPU.
+func TestHeavyMappedShared(t *testing.T) {
+	for _, tc := range []mappedCase{
+		{"tfim4", "linear", "ibm", 1},
+		{"tfim4", "heavy-hex", "cx,u3", 3},
+		{"qft5", "grid", "ibm", 2},
+		{"qft5", "heavy-hex", "ibm", 1},
+		{"grover5", "linear", "cx,u3", 2},
+		{"adder9", "grid", "ibm", 1},
+		{"qaoa12", "linear", "cx,u3", 1},
+		{"heisenberg16", "heavy-hex", "ibm", 1},
+	} {
+		t.Run(tc.String(), func(t *testing.T) { runMappedCase(t, tc) })
 	}
 }

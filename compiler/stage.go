@@ -69,7 +69,7 @@ func compileStaged(ctx context.Context, r Request, exec batch.Executor, log *zap
 	if err != nil {
 		return Result{}, err
 	}
-	res := resultFor(c, data)
+	res := resultFor(c, data, r.WithMapping)
 	if r.RequestData {
 		res.Data = data
 	}

@@ -113,6 +113,8 @@ var passTable = map[string]passInfo{
 	PassUnfold:            {params: map[string]paramKind{}, scope: scopeTop},
 	PassMap:               {params: map[string]paramKind{}, scope: scopeTop},
 	PassRetargetNative:    {params: map[string]paramKind{}, scope: scopeTop},
+	PassResynthRouted:     {params: resynthParams, scope: scopeTop},
+	PassResynthNative:     {params: resynthParams, scope: scopeTop},
 	PassSingleQubitFusion: {params: map[string]paramKind{}, scope: scopeTop | scopeBlock},
 	PassFillU3:            {params: map[string]paramKind{}, scope: scopeTop | scopeBlock},
 	PassScanningGateRemoval: {params: map[string]paramKind{

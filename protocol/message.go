@@ -315,6 +315,17 @@ type SubmitRequest struct {
 	LogLevel LogLevel `json:"log_level,omitempty"`
 	// Model, when set, compiles for a machine (model.go).
 	Model *Model `json:"model,omitempty"`
+	// SynthesisEpsilon is BQSKit's synthesis_epsilon: the success
+	// threshold of instantiation, synthesis and gate removal (0 means the
+	// default, 1e-8; the compiler accepts up to 0.01).
+	SynthesisEpsilon float64 `json:"synthesis_epsilon,omitempty"`
+	// ErrorThreshold is BQSKit's error_threshold (nil: none): replacements
+	// that would take the error upper bound e to 1 − sqrt(1 − e²) above it
+	// are refused.
+	ErrorThreshold *float64 `json:"error_threshold,omitempty"`
+	// WithMapping asks for initial_mapping and final_mapping in the result
+	// even without a model (the identity then).
+	WithMapping bool `json:"with_mapping,omitempty"`
 }
 
 // Validate checks the request's shape (which inputs are set, the workflow

@@ -142,6 +142,9 @@ func compilerRequest(ctx context.Context, req *protocol.SubmitRequest, lim proto
 		Workflow:          req.Workflow,
 		BlockSize:         req.BlockSize,
 		RequestData:       req.RequestData,
+		SynthesisEpsilon:  req.SynthesisEpsilon,
+		ErrorThreshold:    req.ErrorThreshold,
+		WithMapping:       req.WithMapping,
 	}
 	if m := req.Model; m != nil {
 		cr.Model = &compiler.ModelSpec{Coupling: m.Coupling, Qubits: m.Qubits, Edges: m.Edges, Gates: m.Gates}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 
 	"github.com/bqskit-mpi/bqskit-mpi/batch"
+	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/instantiate"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 )
@@ -19,7 +20,9 @@ import (
 // parallel work; they are self-contained and encoded (MarshalBinary) to
 // run as TaskInstantiate tasks on any batch.Executor.
 type Job struct {
-	NumQubits        int
+	NumQubits int
+	// Gate is the layers' two-qubit gate (nil: CX; see BuildLayers).
+	Gate             circuit.Gate
 	Pairs            []Pair
 	Target           linalg.Matrix
 	Seed             uint64
@@ -46,7 +49,7 @@ func RunJob(ctx context.Context, j Job) (JobResult, error) {
 	if err := j.validate(); err != nil {
 		return JobResult{}, err
 	}
-	c := BuildCircuit(j.NumQubits, j.Pairs, nil)
+	c := BuildLayers(j.NumQubits, j.Gate, j.Pairs, nil)
 	params, cost, err := instantiate.Instantiate(ctx, c, j.Target, instantiate.Options{
 		Seed:             j.Seed,
 		Multistarts:      j.Multistarts,
@@ -160,6 +163,9 @@ func (j Job) validate() error {
 	if len(j.Pairs) > MaxLayersLimit {
 		return fmt.Errorf("%w: job has %d layers, at most %d", ErrInvalid, len(j.Pairs), MaxLayersLimit)
 	}
+	if j.Gate != nil && (j.Gate.NumQubits() != 2 || circuit.IsDirective(j.Gate)) {
+		return fmt.Errorf("%w: job layer gate %s is not a two-qubit gate", ErrInvalid, j.Gate.Name())
+	}
 	for i, p := range j.Pairs {
 		if p[0] < 0 || p[0] >= p[1] || p[1] >= n {
 			return fmt.Errorf("%w: job layer %d on pair (%d, %d), want 0 <= a < b < %d", ErrInvalid, i, p[0], p[1], n)
@@ -188,14 +194,16 @@ func (j Job) validate() error {
 	return nil
 }
 
-// Wire format version of encoded jobs and results.
-const wireVersion = 1
+// Wire format version of encoded jobs and results (2: jobs carry their
+// layer gate's name).
+const wireVersion = 2
 
 // ErrDecode: an encoded job or result is malformed.
 var ErrDecode = errors.New("synthesis: malformed encoding")
 
 // MarshalBinary encodes the job (little-endian: version, qubits,
-// residual, solver, multistarts, seed, threshold, layer count, pairs, target).
+// residual, solver, multistarts, seed, threshold, layer count, gate name
+// length and name ("" for nil), pairs, target).
 func (j Job) MarshalBinary() ([]byte, error) {
 	if err := j.validate(); err != nil {
 		return nil, err
@@ -206,6 +214,12 @@ func (j Job) MarshalBinary() ([]byte, error) {
 	b = binary.LittleEndian.AppendUint64(b, j.Seed)
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(j.SuccessThreshold))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(j.Pairs)))
+	gname := ""
+	if j.Gate != nil {
+		gname = j.Gate.Name()
+	}
+	b = append(b, byte(len(gname)))
+	b = append(b, gname...)
 	for _, p := range j.Pairs {
 		b = append(b, byte(p[0]), byte(p[1]))
 	}
@@ -218,7 +232,7 @@ func (j Job) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary decodes a job encoded by MarshalBinary and validates it.
 func (j *Job) UnmarshalBinary(b []byte) error {
-	const head = 4 + 4 + 8 + 8 + 4
+	const head = 4 + 4 + 8 + 8 + 4 + 1
 	if len(b) < head {
 		return fmt.Errorf("%w: job of %d bytes, header needs %d", ErrDecode, len(b), head)
 	}
@@ -240,12 +254,20 @@ func (j *Job) UnmarshalBinary(b []byte) error {
 	if np > MaxLayersLimit {
 		return fmt.Errorf("%w: job with %d layers", ErrDecode, np)
 	}
+	gl := int(b[28])
 	d := 1 << n
-	want := head + 2*int(np) + 16*d*d
+	want := head + gl + 2*int(np) + 16*d*d
 	if len(b) != want {
 		return fmt.Errorf("%w: job of %d bytes, want %d", ErrDecode, len(b), want)
 	}
-	b = b[head:]
+	if gl > 0 {
+		g, ok := circuit.LookupGate(string(b[head : head+gl]))
+		if !ok || g.Name() != string(b[head:head+gl]) {
+			return fmt.Errorf("%w: job layer gate %q unknown", ErrDecode, b[head:head+gl])
+		}
+		out.Gate = g
+	}
+	b = b[head+gl:]
 	out.Pairs = make([]Pair, np)
 	for i := range out.Pairs {
 		out.Pairs[i] = Pair{int(b[2*i]), int(b[2*i+1])}

@@ -27,6 +27,12 @@ func U3Params(u [4]complex128) (theta, phi, lam float64) {
 // global phase. It fails (ErrInvalid) on any other multi-qubit gate or a
 // directive.
 func ToCXU3(c *circuit.Circuit) (*circuit.Circuit, error) {
+	return ToU3With(c, circuit.CX)
+}
+
+// ToU3With is ToCXU3 for circuits whose two-qubit gates are g (kept with
+// their parameters).
+func ToU3With(c *circuit.Circuit, two circuit.Gate) (*circuit.Circuit, error) {
 	n := c.NumQubits()
 	out := circuit.New(n)
 	pending := make([][4]complex128, n)
@@ -57,12 +63,12 @@ func ToCXU3(c *circuit.Circuit) (*circuit.Circuit, error) {
 				}
 			}
 			pending[q], has[q] = m, true
-		case op.Gate == circuit.CX:
+		case op.Gate == two:
 			flush(op.Qubits[0])
 			flush(op.Qubits[1])
 			out.Append(op.Clone())
 		default:
-			return nil, fmt.Errorf("%w: op %d (%s) is neither single-qubit nor cx", ErrInvalid, i, op.Gate.Name())
+			return nil, fmt.Errorf("%w: op %d (%s) is neither single-qubit nor %s", ErrInvalid, i, op.Gate.Name(), two.Name())
 		}
 	}
 	for q := 0; q < n; q++ {

@@ -54,8 +54,18 @@ func NewCoupling(n int, edges [][2]int) (Coupling, error) {
 	return slices.Compact(c), nil
 }
 
-// ParamsPerLayer is the number of parameters a successor layer adds.
+// ParamsPerLayer is the number of parameters a CX successor layer adds.
 const ParamsPerLayer = 4
+
+// LayerParams is the number of parameters a successor layer of the
+// two-qubit gate g adds: 4 for CX (nil), else g's own parameters and two
+// U3s (6).
+func LayerParams(g circuit.Gate) int {
+	if g == nil || g == circuit.CX {
+		return ParamsPerLayer
+	}
+	return g.NumParams() + 6
+}
 
 // InitialParams is the number of parameters of the initial layer (one U3
 // per qubit).
@@ -66,6 +76,15 @@ func InitialParams(n int) int { return 3 * n }
 // RZ(a), RY(b), RX(b) (BQSKit's FourParamGenerator). Parameters are zero
 // unless params (len InitialParams(n) + 4·len(pairs)) is given.
 func BuildCircuit(n int, pairs []Pair, params []float64) *circuit.Circuit {
+	return BuildLayers(n, nil, pairs, params)
+}
+
+// BuildLayers is BuildCircuit with layers of the two-qubit gate g (nil:
+// CX): for any other gate a layer is g(a, b) with its parameters, then a
+// U3 on a and on b (BQSKit's SimpleLayerGenerator), LayerParams(g)
+// parameters. Instantiation handles any parameterized gate, so any
+// native two-qubit gate can be the search's entangler.
+func BuildLayers(n int, g circuit.Gate, pairs []Pair, params []float64) *circuit.Circuit {
 	c := circuit.New(n)
 	k := 0
 	next := func(m int) []float64 {
@@ -81,6 +100,12 @@ func BuildCircuit(n int, pairs []Pair, params []float64) *circuit.Circuit {
 	}
 	for _, p := range pairs {
 		a, b := p[0], p[1]
+		if g != nil && g != circuit.CX {
+			c.Append(circuit.Op{Gate: g, Qubits: []int{a, b}, Params: next(g.NumParams())})
+			c.Append(circuit.Op{Gate: circuit.U3, Qubits: []int{a}, Params: next(3)})
+			c.Append(circuit.Op{Gate: circuit.U3, Qubits: []int{b}, Params: next(3)})
+			continue
+		}
 		c.Append(circuit.Op{Gate: circuit.CX, Qubits: []int{a, b}})
 		c.Append(circuit.Op{Gate: circuit.RY, Qubits: []int{a}, Params: next(1)})
 		c.Append(circuit.Op{Gate: circuit.RZ, Qubits: []int{a}, Params: next(1)})

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/bqskit-mpi/bqskit-mpi/batch"
+	"github.com/bqskit-mpi/bqskit-mpi/circuit"
 	"github.com/bqskit-mpi/bqskit-mpi/instantiate"
 )
 
@@ -66,6 +67,10 @@ type Options struct {
 	// Coupling lists the coupled qubit pairs; nil means all-to-all.
 	// Edges are normalised (see NewCoupling).
 	Coupling [][2]int
+	// Gate is the two-qubit gate of every layer (nil means CX; see
+	// BuildLayers): a machine's native gate (cz, ecr, iswap, sqisw, rzz,
+	// ...). Parameterized gates are instantiated like the rest.
+	Gate circuit.Gate
 	// Multistarts per successor instantiation (0 means 1).
 	Multistarts int
 	// MinPrefixSize is LEAP's minimum number of layers between prefix
@@ -104,6 +109,7 @@ type Options struct {
 
 type settings struct {
 	n           int
+	gate        circuit.Gate
 	coupling    Coupling
 	multistarts int
 	minPrefix   int
@@ -121,6 +127,13 @@ func (o Options) resolve(n int) (settings, error) {
 	s := settings{n: n, seed: o.Seed, residual: o.Residual, solver: o.Solver, sequential: o.SequentialStarts}
 	if n < 1 || n > MaxQubits {
 		return s, fmt.Errorf("%w: target acts on %d qubits, synthesis supports 1..%d", ErrInvalid, n, MaxQubits)
+	}
+	s.gate = o.Gate
+	if s.gate == nil {
+		s.gate = circuit.CX
+	}
+	if s.gate.NumQubits() != 2 || circuit.IsDirective(s.gate) {
+		return s, fmt.Errorf("%w: layer gate %s acts on %d qubits, want 2", ErrInvalid, s.gate.Name(), s.gate.NumQubits())
 	}
 	if o.Coupling == nil {
 		s.coupling = AllToAll(n)

@@ -15,11 +15,12 @@ import (
 
 // Result is the outcome of a search.
 type Result struct {
-	// Circuit is the synthesized circuit over {cx, u3} (see ToCXU3).
+	// Circuit is the synthesized circuit over {cx, u3} (see ToCXU3), or
+	// over {Options.Gate, u3}.
 	Circuit *circuit.Circuit
 	// Cost is c = 1 − |Tr(U†V)|/N of Circuit against the target.
 	Cost float64
-	// Layers is the number of CX layers (= CX gates).
+	// Layers is the number of layers (= two-qubit gates).
 	Layers int
 	// Expanded counts frontier nodes expanded; Instantiations counts
 	// instantiation jobs run (initial layer included); Prefixes counts
@@ -116,7 +117,7 @@ func search(ctx context.Context, target linalg.Matrix, opts Options, leap bool) 
 	}
 	addJobs := func(jobs []Job, pairs []Pair) []Job {
 		base := jobSeed(s.seed, pairs)
-		j := Job{NumQubits: n, Pairs: pairs, Target: target, Seed: base,
+		j := Job{NumQubits: n, Gate: s.gate, Pairs: pairs, Target: target, Seed: base,
 			Multistarts: s.multistarts, SuccessThreshold: s.eps, Residual: s.residual, Solver: s.solver}
 		if s.sequential {
 			return append(jobs, j)
@@ -150,7 +151,7 @@ func search(ctx context.Context, target linalg.Matrix, opts Options, leap bool) 
 		}
 		st.Instantiations += len(jobs)
 		for i := range results {
-			want := InitialParams(n) + ParamsPerLayer*len(jobs[i].Pairs)
+			want := InitialParams(n) + LayerParams(s.gate)*len(jobs[i].Pairs)
 			if len(results[i].Params) != want {
 				return nil, fmt.Errorf("synthesis: executor returned %d parameters for job %d, want %d", len(results[i].Params), i, want)
 			}
@@ -165,7 +166,7 @@ func search(ctx context.Context, target linalg.Matrix, opts Options, leap bool) 
 		return out, nil
 	}
 	finish := func(best *node, ferr error) (*Result, error) {
-		c, err := ToCXU3(BuildCircuit(n, best.pairs, best.params))
+		c, err := ToU3With(BuildLayers(n, s.gate, best.pairs, best.params), s.gate)
 		if err != nil {
 			return nil, err
 		}

@@ -522,3 +522,71 @@ func TestBadExecutorResults(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestNativeLayerGates: QSearch with a machine's two-qubit gate as the
+// layer gate synthesizes random two-qubit unitaries in at most three
+// layers of that gate, and the result is over {gate, u3}.
+func TestNativeLayerGates(t *testing.T) {
+	for i, name := range []string{"cz", "iswap", "sqisw", "rzz", "ecr"} {
+		g, ok := circuit.LookupGate(name)
+		if !ok {
+			t.Fatalf("no gate %s", name)
+		}
+		u := linalg.HaarRandom(4, rand.New(rand.NewPCG(uint64(i), 9)))
+		res, err := QSearch(context.Background(), u, Options{Gate: g, Multistarts: 4, Seed: 1, Workers: 2})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if res.Layers > 3 || res.Cost >= 1e-8 {
+			t.Fatalf("%s: %d layers, cost %g", name, res.Layers, res.Cost)
+		}
+		for _, op := range res.Circuit.Ops() {
+			if op.Gate != g && op.Gate != circuit.U3 {
+				t.Fatalf("%s: gate %s in the output", name, op.Gate.Name())
+			}
+		}
+		if d := linalg.Distance(u, res.Circuit.Unitary()); d > 1e-3 {
+			t.Fatalf("%s: distance %g", name, d)
+		}
+	}
+	// a coupling restricts the layers: a 3-qubit target with only (0,1)
+	// and (1,2) coupled never gets a gate on (0,2).
+	pairs := []Pair{{0, 2}, {0, 1}}
+	p := make([]float64, InitialParams(3)+ParamsPerLayer*len(pairs))
+	for k := range p {
+		p[k] = 0.3 + 0.1*float64(k)
+	}
+	target := BuildCircuit(3, pairs, p).Unitary()
+	cz, _ := circuit.LookupGate("cz")
+	res, err := LEAP(context.Background(), target, Options{Gate: cz, Coupling: [][2]int{{0, 1}, {1, 2}}, Multistarts: 2, Seed: 1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range res.Circuit.Ops() {
+		if len(op.Qubits) == 2 && (op.Qubits[0] == 0 && op.Qubits[1] == 2 || op.Qubits[0] == 2 && op.Qubits[1] == 0) {
+			t.Fatalf("gate on the uncoupled pair (0,2)")
+		}
+	}
+	if _, err := QSearch(context.Background(), target, Options{Gate: circuit.U3}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("single-qubit layer gate: %v", err)
+	}
+}
+
+func TestJobEncodingGate(t *testing.T) {
+	g, _ := circuit.LookupGate("iswap")
+	for _, gate := range []circuit.Gate{nil, circuit.CX, g} {
+		j := Job{NumQubits: 2, Gate: gate, Pairs: []Pair{{0, 1}}, Target: linalg.Identity(4), Multistarts: 1}
+		b, err := j.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k Job
+		if err := k.UnmarshalBinary(b); err != nil || k.Gate != gate {
+			t.Fatalf("gate %v: round trip %v, %v", gate, k.Gate, err)
+		}
+		r, err := RunJob(context.Background(), k)
+		if err != nil || len(r.Params) != InitialParams(2)+LayerParams(gate) {
+			t.Fatalf("gate %v: %d params, %v", gate, len(r.Params), err)
+		}
+	}
+}

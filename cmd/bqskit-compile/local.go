@@ -57,6 +57,13 @@ func loadInput(o *options) (*input, error) {
 		BlockSize:         o.blockSize,
 		RequestData:       true,
 	}}
+	if o.set("synthesis-epsilon") {
+		in.req.SynthesisEpsilon = o.epsilon
+	}
+	if o.set("error-threshold") {
+		t := o.errThresh
+		in.req.ErrorThreshold = &t
+	}
 	if o.workflow != "" {
 		w, err := os.ReadFile(o.workflow)
 		if err != nil {
@@ -220,7 +227,15 @@ func finish(o *options, in *input, res compiler.Result, seconds float64, ran ran
 		"optimization_level": o.level,
 		"seed":               o.seed,
 		"block_size":         o.blockSize,
+		"synthesis_epsilon":  o.epsilon,
 		"passes":             passList(res.Data),
+	}
+	if res.Data != nil {
+		stats["error_bound"] = res.Data.ErrorBound
+		if t := res.Data.ErrorThreshold; t != nil {
+			stats["error_threshold"] = *t
+			stats["refused_for_error"] = res.Data.Refused
+		}
 	}
 	if o.workflow != "" {
 		stats["workflow"] = o.workflow

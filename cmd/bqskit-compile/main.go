@@ -33,6 +33,8 @@ type options struct {
 	seed      uint64
 	workers   int
 	blockSize int
+	epsilon   float64 // --synthesis-epsilon
+	errThresh float64 // --error-threshold (when set)
 	workflow  string
 	jsonPath  string
 	verify    bool
@@ -61,6 +63,9 @@ func newFlagSet(o *options) *cli.Command {
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed; the same input, level and seed give the same output whatever the worker count")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "worker goroutines of the embedded runtime")
 	fs.IntVar(&o.blockSize, "block-size", compiler.DefaultBlockSize, "partition block size in qubits (2 to 8)")
+	fs.IntVar(&o.blockSize, "max-synthesis-size", compiler.DefaultBlockSize, "BQSKit's name for --block-size")
+	fs.Float64Var(&o.epsilon, "synthesis-epsilon", compiler.DefaultEpsilon, "success threshold of instantiation, synthesis and gate removal (BQSKit's synthesis_epsilon; at most 0.01)")
+	fs.Float64Var(&o.errThresh, "error-threshold", 0, "refuse block replacements that would take the error upper bound e to 1-sqrt(1-e^2) above this (BQSKit's error_threshold, 0 to 1; default: no threshold)")
 	fs.StringVar(&o.workflow, "workflow", "", "JSON file with a workflow (an array of pass objects) to run instead of a level")
 	fs.StringVar(&o.jsonPath, "json", "", "write statistics as JSON to this file (input and output summaries, seconds, workers, level, seed, cost, distance)")
 	fs.BoolVar(&o.verify, "verify", false, "check the output against the input: cost 1-|Tr(U_in^† U_out)|/N (exact up to 10 qubits, else 8 random states; at most 28 qubits); exit 1 when above --max-cost")
@@ -104,6 +109,15 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	}
 	if o.blockSize < compiler.MinBlockSize || o.blockSize > compiler.MaxBlockSize {
 		return nil, usageError{fmt.Errorf("--block-size: want an integer from %d to %d, got %d", compiler.MinBlockSize, compiler.MaxBlockSize, o.blockSize)}
+	}
+	if fs.Changed("block-size") && fs.Changed("max-synthesis-size") {
+		return nil, usageError{errors.New("--block-size and --max-synthesis-size are the same option; give one")}
+	}
+	if o.epsilon <= 0 || o.epsilon > compiler.MaxEpsilon || o.epsilon != o.epsilon {
+		return nil, usageError{fmt.Errorf("--synthesis-epsilon: want a number in (0, %g], got %v", compiler.MaxEpsilon, o.epsilon)}
+	}
+	if fs.Changed("error-threshold") && (o.errThresh < 0 || o.errThresh > 1 || o.errThresh != o.errThresh) {
+		return nil, usageError{fmt.Errorf("--error-threshold: want a number in [0, 1], got %v", o.errThresh)}
 	}
 	if o.workers < 1 {
 		return nil, usageError{fmt.Errorf("--workers: want at least 1, got %d", o.workers)}

@@ -65,7 +65,8 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exit %d, standard output:\n%s", code, stdout)
 	}
 	for _, f := range []string{"--output", "--info", "--optimization-level", "--seed", "--workers", "--block-size",
-		"--workflow", "--json", "--verify", "--max-cost", "--verbose", "--cpuprofile", "Exit status"} {
+		"--workflow", "--json", "--verify", "--max-cost", "--verbose", "--cpuprofile", "Exit status",
+		"--synthesis-epsilon", "--error-threshold", "--max-synthesis-size"} {
 		if !strings.Contains(stdout, f) {
 			t.Errorf("--help does not mention %s", f)
 		}
@@ -126,6 +127,11 @@ func TestUsageErrors(t *testing.T) {
 		{"workflow wrong type", []string{good, "--workflow", wfBadType}, "workflow[0].block_size: want an integer"},
 		{"workflow and level", []string{good, "--workflow", wfUnknown, "-O", "2"}, "exclusive"},
 		{"bad npy", []string{badNPY}, "u.npy"},
+		{"epsilon zero", []string{good, "--synthesis-epsilon", "0"}, "--synthesis-epsilon"},
+		{"epsilon high", []string{good, "--synthesis-epsilon", "0.5"}, "--synthesis-epsilon"},
+		{"error threshold", []string{good, "--error-threshold", "-1"}, "--error-threshold"},
+		{"block size twice", []string{good, "--block-size", "3", "--max-synthesis-size", "4"}, "same option"},
+		{"max synthesis size", []string{good, "--max-synthesis-size", "9"}, "--block-size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := invoke(t, tc.args...)
@@ -164,8 +170,8 @@ func TestCompileJSONAndVerify(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"block_size", "cost", "distance", "input", "optimization_level", "output", "passes", "ranks",
-		"runtime", "runtime_version", "seconds", "seed", "version", "workers"}
+	want := []string{"block_size", "cost", "distance", "error_bound", "input", "optimization_level", "output", "passes", "ranks",
+		"runtime", "runtime_version", "seconds", "seed", "synthesis_epsilon", "version", "workers"}
 	if !slices.Equal(keys, want) {
 		t.Fatalf("keys %v, want %v", keys, want)
 	}
@@ -329,5 +335,31 @@ func TestNonUnitaryNPY(t *testing.T) {
 	code, _, stderr := invoke(t, writeNPY(t, m))
 	if code != 2 || !strings.Contains(stderr, "u.npy") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestCompileOptionFlags: --error-threshold 0 keeps the error bound at 0
+// (the refusals are counted in --json), --synthesis-epsilon and
+// --max-synthesis-size reach the statistics.
+func TestCompileOptionFlags(t *testing.T) {
+	in := writeFile(t, "in.qasm", smallQASM)
+	dir := t.TempDir()
+	out, stats := filepath.Join(dir, "out.qasm"), filepath.Join(dir, "stats.json")
+	code, _, stderr := invoke(t, in, "-o", out, "--seed", "7", "--workers", "2", "--max-synthesis-size", "2",
+		"--synthesis-epsilon", "1e-10", "--error-threshold", "0", "--json", stats, "--verify")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var s map[string]any
+	b, err := os.ReadFile(stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s["block_size"].(float64) != 2 || s["synthesis_epsilon"].(float64) != 1e-10 || s["error_threshold"].(float64) != 0 ||
+		s["error_bound"].(float64) != 0 || s["refused_for_error"] == nil {
+		t.Fatalf("stats %s", b)
 	}
 }

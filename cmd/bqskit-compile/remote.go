@@ -88,6 +88,9 @@ func compileRemote(ctx context.Context, o *options, r *remoteOptions, stdout, st
 		BlockSize:   o.blockSize,
 		RequestData: true,
 		LogLevel:    logLevel(o.log.Verbose),
+		// Set by loadInput from --synthesis-epsilon and --error-threshold.
+		SynthesisEpsilon: in.req.SynthesisEpsilon,
+		ErrorThreshold:   in.req.ErrorThreshold,
 	}
 	if len(in.req.Unitary) > 0 {
 		req.Unitary = base64.StdEncoding.EncodeToString(in.req.Unitary)

@@ -11,6 +11,8 @@ import (
 func usage() string {
 	return `Usage: bqskit-compile INPUT [-o OUT.qasm] [-O LEVEL] [--seed S] [--workers W] [--block-size K]
                       [--workflow FLOW.json] [--json STATS.json] [--verify [--max-cost C]]
+                      [--synthesis-epsilon E] [--error-threshold T]
+                      [--coupling SPEC] [--gates SET] [--with-mapping]
                       [--ip HOST:PORT | --local] [-q] [-v | -vv]
        bqskit-compile --info FILE.qasm
 
@@ -28,6 +30,12 @@ resynthesis, ...), its blocks done/total, elapsed time and ETA, then a summary l
 --json records the input and output summaries, the runtime actually used (embedded,
 or the server's ranks and workers), the version, level, seed, per-pass seconds and
 two-qubit counts, cost and distance.
+
+For a device, --coupling and --gates place and route the circuit (SABRE-style),
+resynthesize the routed blocks on their coupled pairs (swaps are absorbed), and
+rewrite into the native gates (fixed templates, or resynthesis with the native
+two-qubit gate where that needs fewer). The mappings are in the QASM comment and
+--json; --verify compares up to them.
 
 A workflow file is a JSON array of pass objects, e.g.
   [{"pass": "retarget"}, {"pass": "quick_partition", "block_size": 3},

@@ -151,3 +151,58 @@ func TestHeavyMPIShutdownDuringCompile(t *testing.T) {
 	}
 	j.checkCleanExit(since)
 }
+
+// TestHeavyMPICompileWithModel: a compile for a machine (what
+// bqskit-compile --coupling linear:5 --gates ibm sends) with BQSKit's
+// compile options, on three MPI ranks: every two-qubit gate of the result
+// acts on a coupled pair, every gate is native, and the result verifies up
+// to the reported mappings. (It is not compared with the embedded
+// runtime's: with a model the two differ in the last digits of some
+// angles, as they already did before resynthesis was added.)
+func TestHeavyMPICompileWithModel(t *testing.T) {
+	req := qft5Request(t)
+	req.OptimizationLevel = 1
+	req.Model = &protocol.Model{Coupling: "linear:5", Gates: "ibm"}
+	req.SynthesisEpsilon = 1e-9
+	bound := 1e-3
+	req.ErrorThreshold = &bound
+	in, err := qasm.Parse("qft5.qasm", []byte(req.QASM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := startJob(t, 3)
+	c, err := client.Dial(ctxTimeout(t, 30*time.Second), j.address(), client.WithNoToken())
+	if err != nil {
+		t.Fatalf("client: %v\n%s", err, j.out)
+	}
+	defer c.Close()
+	res, err := c.Compile(ctxTimeout(t, 10*time.Minute), req)
+	if err != nil {
+		t.Fatalf("compile: %v\n%s", err, j.out)
+	}
+	out, err := qasm.Parse("result.qasm", []byte(res.QASM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := compiler.ModelSpec{Coupling: "linear:5", Gates: "ibm"}
+	m, err := spec.Build(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range out.Ops() {
+		if !m.Gates().Contains(op.Gate.Name()) {
+			t.Fatalf("op %d: %s is not native", i, op.Gate.Name())
+		}
+		if len(op.Qubits) == 2 && !m.Coupled(op.Qubits[0], op.Qubits[1]) {
+			t.Fatalf("op %d: %s on uncoupled %v", i, op.Gate.Name(), op.Qubits)
+		}
+	}
+	if len(res.InitialMapping) != 5 || len(res.FinalMapping) != 5 {
+		t.Fatalf("mappings %v %v", res.InitialMapping, res.FinalMapping)
+	}
+	v, err := compiler.VerifyMapped(in, out, res.InitialMapping, res.FinalMapping, 1)
+	if err != nil || v.Cost > 1e-6 {
+		t.Fatalf("verify up to the mappings: %+v %v", v, err)
+	}
+	j.checkCleanExit(j.signal0(syscall.SIGINT))
+}

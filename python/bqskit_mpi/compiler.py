@@ -289,11 +289,6 @@ class _Options:
             raise TypeError(f"Expected float for synthesis_epsilon, got {type(synthesis_epsilon)}.")
         if synthesis_epsilon < 0 or synthesis_epsilon > 1:
             raise ValueError(f"Out-of-bounds synthesis_epsilon, it must be between 0 and 1, got {synthesis_epsilon}.")
-        if synthesis_epsilon != 1e-8:
-            raise NotImplementedError(
-                f"synthesis_epsilon={synthesis_epsilon!r}: the server's optimization levels use 1e-8; "
-                "another threshold needs a server-side submit option (or pass a workflow of BQSKit "
-                "passes with success_threshold set)")
         if error_threshold is not None:
             if not isinstance(error_threshold, (int, float)) or isinstance(error_threshold, bool):
                 raise TypeError(f"Expected float for error_threshold, got {type(error_threshold)}.")
@@ -310,6 +305,7 @@ class _Options:
             raise TypeError(f"Expected bool for with_mapping, got {type(with_mapping)}.")
         self.optimization_level = optimization_level
         self.block_size = max_synthesis_size
+        self.synthesis_epsilon = float(synthesis_epsilon)
         self.error_threshold = error_threshold
         self.seed = seed
         self.with_mapping = with_mapping
@@ -599,12 +595,17 @@ class Compiler:
         log_level: Optional[Union[int, str]] = None,
         filename: Optional[str] = None,
         model: Any = None,
+        synthesis_epsilon: Optional[float] = None,
+        error_threshold: Optional[float] = None,
+        with_mapping: bool = False,
     ) -> uuid.UUID:
         """Submit a compilation; returns its task id (a uuid.UUID, as
         BQSKit's). ``workflow`` is a BQSKit ``Workflow``, a pass or a list of
         passes (translated, see README), a list of the server's pass specs
         (dicts), or None for ``optimization_level`` (default 1; an int
-        given as ``workflow`` is taken as the level)."""
+        given as ``workflow`` is taken as the level). ``synthesis_epsilon``,
+        ``error_threshold`` and ``with_mapping`` are BQSKit's compile()
+        options, sent to the server (it checks their ranges)."""
         _check_task_options(max_logging_depth, data)
         if isinstance(workflow, int) and not isinstance(workflow, bool):
             if optimization_level is not None:
@@ -626,6 +627,12 @@ class Compiler:
             req["block_size"] = int(block_size)
         if request_data:
             req["request_data"] = True
+        if synthesis_epsilon is not None and synthesis_epsilon != 1e-8:
+            req["synthesis_epsilon"] = float(synthesis_epsilon)
+        if error_threshold is not None:
+            req["error_threshold"] = float(error_threshold)
+        if with_mapping:
+            req["with_mapping"] = True
         if model is not None:
             from ._passes import model_spec
             spec = model_spec(model)
@@ -753,7 +760,8 @@ class Compiler:
                         inputs[len(ids)], workflow, want_data,
                         optimization_level=None if workflow is not None else opts.optimization_level,
                         seed=opts.seed, block_size=opts.block_size, log_level=log_level, filename=filename,
-                        model=opts.model))
+                        model=opts.model, synthesis_epsilon=opts.synthesis_epsilon,
+                        error_threshold=opts.error_threshold))
                 results.append(self.result(ids[len(results)]))
         except BaseException:
             for t in ids[len(results):]:

@@ -91,8 +91,9 @@ def test_errors_keep_server_serving(server, qft5):
             c.compile(qft5, workflow=[{"pass": "frobnicate"}])
         with pytest.raises(bqskit_mpi.UnknownTaskError):
             c.status("no-such-task")
-        with pytest.raises(NotImplementedError, match="synthesis_epsilon"):
-            c.compile(qft5, synthesis_epsilon=1e-6)
+        with pytest.raises(bqskit_mpi.InvalidRequestError, match="synthesis_epsilon"):
+            c.compile(qft5, synthesis_epsilon=0.5)  # the server accepts up to 0.01
+        assert distance(qft5, c.compile(qft5, synthesis_epsilon=1e-10, seed=2)) < TOL
         with pytest.raises(bqskit_mpi.InvalidRequestError, match="block_size"):
             c.compile(qft5, max_synthesis_size=9, error_sim_size=9)
         with pytest.raises(bqskit_mpi.InvalidRequestError, match="optimization_level"):
