@@ -398,7 +398,8 @@ func (e *engine) forEachBlock(ctx context.Context, p Pass, part *Partition) erro
 			}
 			f2, f1 := gateCounts(fixed.Ops())
 			stats.Replaced++
-			if !hasWideGate(nc) && (n2 < f2 || (n2 == f2 && n1 <= f1)) {
+			if !hasWideGate(nc) && (n2 < f2 || (n2 == f2 && n1 <= f1)) &&
+				e.withinErrorLimit(combineError(e.data.ErrorBound, sum+r.Distance)) {
 				b.SetCircuit(nc)
 				e.data.Accepted += r.Accepted
 				sum += r.Distance
