@@ -86,7 +86,8 @@
 // is hopeless (a generic 5-qubit unitary needs at least 252 CX), so the
 // target is decomposed exactly by synthesis.QSD (444 CX at 5 qubits, 1868
 // at 6; stage "qsd" in PassData), the QSD circuit runs through the
-// level's circuit workflow (Level, with success threshold 1e-12 instead of
+// level's circuit workflow (Level, at most level 2: level 3 on every block of
+// a QSD circuit did not finish in 40 minutes; with success threshold 1e-12 instead of
 // 1e-8 for its removal and resynthesis passes, so that no inexact block
 // replacement is kept; or the request's workflow, which is then a circuit
 // workflow, as given), and the result is checked against the target:
