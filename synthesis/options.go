@@ -23,7 +23,7 @@ var (
 
 const (
 	// MaxQubits is the widest target accepted. Generic unitaries need at
-	// least (4^n − 3n − 1)/4 CNOTs (60 at 4 qubits, 249 at 5): beyond 5
+	// least ⌈(4^n − 3n − 1)/4⌉ CNOTs (61 at 4 qubits, 252 at 5): beyond 5
 	// qubits search synthesis is hopeless.
 	MaxQubits = 5
 	// maxQubitsHard sizes fixed arrays; it is MaxQubits.
