@@ -189,7 +189,7 @@ const singleQubitRemovalThreshold = 1e-12
 // every gate).
 func removalThreshold(op circuit.Op, p Pass) float64 {
 	if len(op.Qubits) < 2 && p.SuccessThreshold == 0 {
-		return min(DefaultEpsilon, singleQubitRemovalThreshold)
+		return min(epsilonOf(p), singleQubitRemovalThreshold)
 	}
 	return epsilonOf(p)
 }

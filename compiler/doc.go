@@ -25,7 +25,9 @@
 // stops each instantiation just under ε = 1e-8: qft5's level-2 output is
 // 3e-8 from its input instead of 1.2e-5. Scanning removal accepts the
 // removal of a single-qubit gate only below 1e-12 (it gains no two-qubit
-// gate, so it may not spend ε), and a keep_if_fewer body that gains
+// gate, so it may not spend ε), passes marked precise (those levels 2
+// to 4 add) accept at ε·PreciseFactor, so that a replacement which only
+// approximates its block is not kept, and a keep_if_fewer body that gains
 // nothing leaves the error bound as it was. Search successor instantiations run as
 // TaskInstantiate tasks, so one large block spreads over many workers.
 //

@@ -440,12 +440,17 @@ func blockKey(c wireCircuit, w []Pass, coupling [][2]int, gate string) ([32]byte
 	return sha256.Sum256(b), nil
 }
 
-// epsilonOf returns a pass's success threshold.
+// epsilonOf returns a pass's success threshold: its success_threshold
+// (default DefaultEpsilon), times PreciseFactor when precise is set.
 func epsilonOf(p Pass) float64 {
+	eps := DefaultEpsilon
 	if p.SuccessThreshold > 0 {
-		return p.SuccessThreshold
+		eps = p.SuccessThreshold
 	}
-	return DefaultEpsilon
+	if p.Precise {
+		eps *= PreciseFactor
+	}
+	return eps
 }
 
 // workflowEpsilon is the largest threshold any pass of w uses.

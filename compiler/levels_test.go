@@ -35,8 +35,21 @@ func TestLevelsNested(t *testing.T) {
 					t.Errorf("level %d (block size %d): added pass %d is %q, want %q", level, k, i, p.Name, PassKeepIfFewer)
 				}
 			}
+			checkPrecise(t, w[len(prev):])
 			prev = w
 		}
+	}
+}
+
+// checkPrecise fails unless every removal and resynthesis pass in w
+// (nested workflows included) is precise.
+func checkPrecise(t *testing.T, w []Pass) {
+	t.Helper()
+	for _, p := range w {
+		if (p.Name == PassScanningGateRemoval || p.Name == PassSynthesize) && !p.Precise {
+			t.Errorf("%s pass without precise: %+v", p.Name, p)
+		}
+		checkPrecise(t, p.Workflow)
 	}
 }
 
@@ -228,6 +241,10 @@ func TestSingleQubitRemovalExact(t *testing.T) {
 	}{
 		{`[{"pass":"retarget"},{"pass":"scanning_gate_removal"}]`, 2},
 		{`[{"pass":"retarget"},{"pass":"scanning_gate_removal","success_threshold":1e-8}]`, 1},
+		// precise: ε·1e-4, under the removal's cost (about 1.25e-9) at 1e-8,
+		// above it at 1e-4.
+		{`[{"pass":"retarget"},{"pass":"scanning_gate_removal","success_threshold":1e-8,"precise":true}]`, 2},
+		{`[{"pass":"retarget"},{"pass":"scanning_gate_removal","success_threshold":1e-4,"precise":true}]`, 1},
 	} {
 		_, out := compileSmall(t, Request{QASM: src, Seed: 1, Workflow: []byte(tc.wf)}, 1)
 		if out.Len() != tc.gates {

@@ -23,6 +23,7 @@ func TestParseWorkflowErrors(t *testing.T) {
 		{"int fraction", `[{"pass": "quick_partition", "block_size": 2.5}]`, "workflow[0].block_size: want an integer"},
 		{"int range", `[{"pass": "quick_partition", "block_size": 9}, {"pass":"unfold"}]`, "workflow[0].block_size: want an integer in [2, 8], got 9"},
 		{"bool type", `[{"pass": "scanning_gate_removal", "two_qubit_only": 1}]`, "workflow[0].two_qubit_only: want true or false, got a number"},
+		{"precise type", `[{"pass": "synthesize_unsupported", "precise": true}]`, `workflow[0].precise: pass "synthesize_unsupported" has no parameter "precise"`},
 		{"float range", `[{"pass": "scanning_gate_removal", "success_threshold": 0.5}]`, "workflow[0].success_threshold: want a number in (0, 0.01]"},
 		{"multistarts range", `[{"pass": "scanning_gate_removal", "multistarts": 1000}]`, "workflow[0].multistarts: want an integer in [1, 64], got 1000"},
 		{"nested", `[{"pass":"quick_partition"},{"pass":"for_each_block","workflow":[{"pass":"synthesize","min_prefix":"x"}]}]`, "workflow[1].workflow[0].min_prefix: want an integer, got a string"},
@@ -59,7 +60,7 @@ func TestParseWorkflowValid(t *testing.T) {
 	    {"pass": "quick_partition", "block_size": 3},
 	    {"pass": "extend_block_size"},
 	    {"pass": "for_each_block", "workflow": [
-	      {"pass": "synthesize", "multistarts": 2, "min_prefix": 4, "success_threshold": 1e-9},
+	      {"pass": "synthesize", "multistarts": 2, "min_prefix": 4, "success_threshold": 1e-9, "precise": true},
 	      {"pass": "single_qubit_fusion"}]},
 	    {"pass": "unfold"}]},
 	  {"pass": "quick_partition"},
@@ -72,7 +73,7 @@ func TestParseWorkflowValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(w) != 4 || w[1].MaxIterations != 3 || w[1].Workflow[2].Workflow[0].MinPrefix != 4 ||
-		w[1].Workflow[2].Workflow[0].SuccessThreshold != 1e-9 || !w[3].Workflow[1].Workflow[0].TwoQubitOnly {
+		w[1].Workflow[2].Workflow[0].SuccessThreshold != 1e-9 || !w[1].Workflow[2].Workflow[0].Precise || !w[3].Workflow[1].Workflow[0].TwoQubitOnly {
 		t.Fatalf("decoded %+v", w)
 	}
 }

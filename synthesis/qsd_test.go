@@ -194,55 +194,36 @@ func muxMatrix(g circuit.Gate, angles []float64, qs []int, n int) linalg.Matrix 
 // down to single-qubit gates, 5 CX per 2-qubit unitary; directly, and
 // through synthesizeLeaves when no fit is accepted.
 func TestQSDExactLeaves(t *testing.T) {
-	for n := 2; n <= 4; n++ {
-		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
-			target := linalg.HaarRandom(1<<n, rand.New(rand.NewPCG(11, uint64(n))))
-			b := &qsdBuilder{ctx: context.Background(), raw: circuit.New(n)}
-			qs := make([]int, n)
-			for i := range qs {
-				qs[i] = i
-			}
-			if err := b.decompose(target, qs, true); err != nil {
-				t.Fatal(err)
-			}
-			c, err := ToCXU3(b.raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := 5
-			for k := 3; k <= n; k++ {
-				want = 4*want + 3<<(k-1) - 1
-			}
-			checkQSD(t, target, c, want, true, 1e-12)
-		})
-	}
-}
-
-func TestQSDLeafFallback(t *testing.T) {
-	ctx := context.Background()
-	for n := 2; n <= 4; n++ {
-		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
-			target := linalg.HaarRandom(1<<n, rand.New(rand.NewPCG(12, uint64(n))))
-			b := &qsdBuilder{ctx: ctx, raw: circuit.New(n), accept: -1} // no fit kept
-			qs := make([]int, n)
-			for i := range qs {
-				qs[i] = i
-			}
-			if err := b.decompose(target, qs, false); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.synthesizeLeaves(); err != nil {
-				t.Fatal(err)
-			}
-			c, err := ToCXU3(b.assemble())
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := 5
-			for k := 3; k <= n; k++ {
-				want = 4*want + 3<<(k-1) - 1
-			}
-			checkQSD(t, target, c, want, true, 1e-12)
-		})
+	for _, viaLeaves := range []bool{false, true} {
+		for n := 2; n <= 4; n++ {
+			t.Run(fmt.Sprintf("synthesizeLeaves=%v/n=%d", viaLeaves, n), func(t *testing.T) {
+				target := linalg.HaarRandom(1<<n, rand.New(rand.NewPCG(11, uint64(n))))
+				// accept -1: no fit is kept, so every leaf falls back.
+				b := &qsdBuilder{ctx: context.Background(), raw: circuit.New(n), accept: -1}
+				qs := make([]int, n)
+				for i := range qs {
+					qs[i] = i
+				}
+				if err := b.decompose(target, qs, !viaLeaves); err != nil {
+					t.Fatal(err)
+				}
+				raw := b.raw
+				if viaLeaves {
+					if err := b.synthesizeLeaves(); err != nil {
+						t.Fatal(err)
+					}
+					raw = b.assemble()
+				}
+				c, err := ToCXU3(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := 5
+				for k := 3; k <= n; k++ {
+					want = 4*want + 3<<(k-1) - 1
+				}
+				checkQSD(t, target, c, want, true, 1e-12)
+			})
+		}
 	}
 }

@@ -64,7 +64,7 @@ func newFlagSet(o *options) *cli.Command {
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "worker goroutines of the embedded runtime")
 	fs.IntVar(&o.blockSize, "block-size", compiler.DefaultBlockSize, "partition block size in qubits (2 to 8)")
 	fs.IntVar(&o.blockSize, "max-synthesis-size", compiler.DefaultBlockSize, "BQSKit's name for --block-size")
-	fs.Float64Var(&o.epsilon, "synthesis-epsilon", compiler.DefaultEpsilon, "success threshold of instantiation, synthesis and gate removal (BQSKit's synthesis_epsilon; at most 0.01)")
+	fs.Float64Var(&o.epsilon, "synthesis-epsilon", compiler.DefaultEpsilon, "success threshold of instantiation, synthesis and gate removal (BQSKit's synthesis_epsilon; at most 0.01; the passes levels 2 to 4 add use ε·1e-4)")
 	fs.Float64Var(&o.errThresh, "error-threshold", 0, "refuse block replacements that would take the error upper bound e to 1-sqrt(1-e^2) above this (BQSKit's error_threshold, 0 to 1; default: no threshold)")
 	fs.StringVar(&o.workflow, "workflow", "", "JSON file with a workflow (an array of pass objects) to run instead of a level")
 	fs.StringVar(&o.jsonPath, "json", "", "write statistics as JSON to this file (input and output summaries, seconds, workers, level, seed, cost, distance)")

@@ -157,14 +157,7 @@ func TestCompileJSONAndVerify(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var s map[string]any
-	b, err := os.ReadFile(stats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	s, b := readStats(t, stats)
 	keys := make([]string, 0, len(s))
 	for k := range s {
 		keys = append(keys, k)
@@ -292,15 +285,7 @@ func TestUnitaryInput(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	c, err := qasm.ParseFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name := range c.GateCounts() {
-		if name != "cx" && name != "u3" {
-			t.Fatalf("output gate %s", name)
-		}
-	}
+	c := parseCXU3(t, out)
 	if c.TwoQubitCount() > 3 {
 		t.Errorf("%d CX for a 2-qubit unitary (at most 3 needed)", c.TwoQubitCount())
 	}
@@ -350,16 +335,40 @@ func TestCompileOptionFlags(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var s map[string]any
-	b, err := os.ReadFile(stats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	s, b := readStats(t, stats)
 	if s["block_size"].(float64) != 2 || s["synthesis_epsilon"].(float64) != 1e-10 || s["error_threshold"].(float64) != 0 ||
 		s["error_bound"].(float64) != 0 || s["refused_for_error"] == nil {
 		t.Fatalf("stats %s", b)
 	}
+}
+
+// readStats reads the --json statistics file at path, as a map and as
+// the raw bytes (for failure messages).
+func readStats(t *testing.T, path string) (map[string]any, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return s, b
+}
+
+// parseCXU3 parses the written circuit at path and fails unless every
+// gate in it is cx or u3.
+func parseCXU3(t *testing.T, path string) *circuit.Circuit {
+	t.Helper()
+	c, err := qasm.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range c.GateCounts() {
+		if name != "cx" && name != "u3" {
+			t.Fatalf("%s: output gate %s", path, name)
+		}
+	}
+	return c
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/bqskit-mpi/bqskit-mpi/compiler"
@@ -17,8 +18,9 @@ func usage() string {
        bqskit-compile --info FILE.qasm
 
 INPUT is an OpenQASM 2.0 file, or a NumPy .npy file holding a 2^n x 2^n unitary
-(n <= 4; complex128, complex64 or real float64), which is synthesized into cx and u3
-gates.
+(n <= ` + strconv.Itoa(compiler.MaxUnitaryInputQubits) + `; complex128, complex64 or real float64), which is synthesized into cx and u3
+gates (LEAP up to 4 qubits; 5 and 6 qubits by quantum Shannon decomposition, then
+level 2's optimization at most).
 
 Where it runs: on the server given by --ip; else, unless --local, on the server in
 $` + protocol.AddressEnv + ` (HOST:PORT, set by the batch job templates, with the token file in
