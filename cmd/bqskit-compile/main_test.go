@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/bqskit-mpi/bqskit-mpi/circuit"
+	"github.com/bqskit-mpi/bqskit-mpi/internal/testcircuits"
 	"github.com/bqskit-mpi/bqskit-mpi/linalg"
 	"github.com/bqskit-mpi/bqskit-mpi/qasm"
 )
@@ -38,26 +39,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // smallQASM has a removable CX (4 CX between generic rotations on 2 qubits).
-const smallQASM = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg c[1];
-u3(0.3,1.2,-0.4) q[0];
-u3(2.1,0.2,0.9) q[1];
-cx q[0],q[1];
-u3(1.3,-0.2,0.4) q[0];
-u3(0.1,2.2,0.5) q[1];
-cx q[1],q[0];
-u3(0.7,0.5,-1.4) q[0];
-u3(1.9,1.2,0.3) q[1];
-cx q[0],q[1];
-u3(2.3,0.8,0.4) q[0];
-u3(0.6,-1.2,1.9) q[1];
-cx q[1],q[0];
-h q[2];
-cz q[1],q[2];
-measure q[2] -> c[0];
-`
+const smallQASM = testcircuits.FourCXMeasured
 
 func TestHelpExplainsEveryFlag(t *testing.T) {
 	code, stdout, _ := invoke(t, "--help")
