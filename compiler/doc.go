@@ -40,7 +40,9 @@
 // search's layer generator uses only those pairs), retarget_native (fixed
 // templates), and resynthesize_native (blocks resynthesized with the
 // native two-qubit gate as the layer gate, when its cx template needs
-// more than one) with a final retarget_native. Request.SynthesisEpsilon
+// more than one) with a final retarget_native; above level 1 that level's
+// mapped result replaces the level below's (compiled for the model
+// first) only when it has fewer two-qubit gates. Request.SynthesisEpsilon
 // sets every pass's threshold that sets none; Request.ErrorThreshold
 // makes for_each_block refuse replacements that would take the error
 // bound over it (PassData.Refused).

@@ -41,6 +41,36 @@ func TestLevelsNested(t *testing.T) {
 	}
 }
 
+// TestLevelsWithModelNested: for a model, level N is level N−1's
+// workflow for the model followed by one keep_if_fewer from the input
+// (so the mapped result is never worse than the lower level's), and
+// every level validates.
+func TestLevelsWithModelNested(t *testing.T) {
+	prev, err := LevelWithModel(MinLevel, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for level := MinLevel; level <= MaxLevel; level++ {
+		w, err := LevelWithModel(level, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ValidateWorkflow(w); err != nil {
+			t.Fatalf("level %d: %v", level, err)
+		}
+		if level == MinLevel {
+			continue
+		}
+		if len(w) != len(prev)+1 || !reflect.DeepEqual(w[:len(prev)], prev) {
+			t.Fatalf("level %d does not start with level %d's workflow for the model", level, level-1)
+		}
+		if k := w[len(prev)]; k.Name != PassKeepIfFewer || !k.FromInput || k.Workflow[len(k.Workflow)-1].Name != PassRetargetNative {
+			t.Fatalf("level %d: last pass %+v, want keep_if_fewer from the input ending in retarget_native", level, k)
+		}
+		prev = w
+	}
+}
+
 // checkPrecise fails unless every removal and resynthesis pass in w
 // (nested workflows included) is precise.
 func checkPrecise(t *testing.T, w []Pass) {

@@ -66,38 +66,60 @@ func (s *ModelSpec) Build(width int) (*machine.Model, error) {
 	return m.WithGates(gs), nil
 }
 
-// LevelWithModel is the workflow of a level for a machine model: the
-// level's workflow on the logical circuit, then map (placement and
+// LevelWithModel is the workflow of a level for a machine model. At level
+// 1: level 1's workflow on the logical circuit, then map (placement and
 // routing), then per-block scanning gate removal of two-qubit gates and
 // single-qubit fusion on the routed circuit (passes that only remove
 // gates, so every pair stays coupled), resynthesize_routed (blocks
 // resynthesized on their coupled pairs, so routing swaps are absorbed),
 // retarget_native, and resynthesize_native (blocks resynthesized with
 // the native two-qubit gate where its cx template needs more than one)
-// followed by retarget_native again (the native single-qubit form).
+// followed by retarget_native again (the native single-qubit form). At
+// level N > 1: level N−1's workflow for the model, then, inside
+// keep_if_fewer from the input, level N's logical workflow and the same
+// mapping passes (with level N's starts and prefix). Fewer gates on the
+// logical circuit do not always route to fewer (resynthesis may put gates
+// on pairs that are far apart on the device: qaoa12 on linear:12 at level
+// 3, 175 logical gates routed to 202, level 2's 198 to 189), so the mapped
+// results are compared, and a higher level is never worse for the model
+// either. The cost is that of the levels below plus one more mapping.
 func LevelWithModel(level, blockSize int) ([]Pass, error) {
 	w, err := Level(level, blockSize)
 	if err != nil {
 		return nil, err
 	}
+	w = append(w, mappingPasses(level, blockSize)...)
+	if level == MinLevel {
+		return w, nil
+	}
+	lower, err := LevelWithModel(level-1, blockSize)
+	if err != nil {
+		return nil, err
+	}
+	return append(lower, Pass{Name: PassKeepIfFewer, FromInput: true, Workflow: w}), nil
+}
+
+// mappingPasses are the passes LevelWithModel appends to a level's
+// logical workflow.
+func mappingPasses(level, blockSize int) []Pass {
 	blockSize = cmp.Or(blockSize, DefaultBlockSize)
 	ms := []int{1, 2, 4, 8}[level-1]
 	mp := []int{3, 4, 7, 9}[level-1]
-	return append(w,
-		Pass{Name: PassMap},
-		Pass{Name: PassQuickPartition, BlockSize: blockSize},
-		Pass{Name: PassForEachBlock, Workflow: []Pass{
+	return []Pass{
+		{Name: PassMap},
+		{Name: PassQuickPartition, BlockSize: blockSize},
+		{Name: PassForEachBlock, Workflow: []Pass{
 			{Name: PassFillU3},
 			{Name: PassScanningGateRemoval, TwoQubitOnly: true, Multistarts: ms},
 			{Name: PassSingleQubitFusion},
 		}},
-		Pass{Name: PassUnfold},
-		Pass{Name: PassResynthRouted, BlockSize: blockSize, Multistarts: ms, MinPrefix: mp},
-		Pass{Name: PassSingleQubitFusion},
-		Pass{Name: PassRetargetNative},
-		Pass{Name: PassResynthNative, Multistarts: ms},
-		Pass{Name: PassRetargetNative},
-	), nil
+		{Name: PassUnfold},
+		{Name: PassResynthRouted, BlockSize: blockSize, Multistarts: ms, MinPrefix: mp},
+		{Name: PassSingleQubitFusion},
+		{Name: PassRetargetNative},
+		{Name: PassResynthNative, Multistarts: ms},
+		{Name: PassRetargetNative},
+	}
 }
 
 // modelPass runs map or retarget_native.
