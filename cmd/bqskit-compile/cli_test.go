@@ -174,14 +174,7 @@ func TestAddressFromEnvironment(t *testing.T) {
 	env := map[string]string{protocol.AddressEnv: addr, protocol.TokenFileEnv: tokenFile}
 	read := func() map[string]any {
 		t.Helper()
-		b, err := os.ReadFile(stats)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
+		m, _ := readStats(t, stats)
 		os.Remove(stats)
 		return m
 	}

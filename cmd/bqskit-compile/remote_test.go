@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,14 +29,7 @@ func startRemoteServer(t *testing.T) (addr, tokenFile string) {
 
 func statsWithout(t *testing.T, path string, drop ...string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	m, _ := readStats(t, path)
 	for _, k := range drop {
 		delete(m, k)
 	}
