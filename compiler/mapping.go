@@ -103,8 +103,7 @@ func LevelWithModel(level, blockSize int) ([]Pass, error) {
 // logical workflow.
 func mappingPasses(level, blockSize int) []Pass {
 	blockSize = cmp.Or(blockSize, DefaultBlockSize)
-	ms := []int{1, 2, 4, 8}[level-1]
-	mp := []int{3, 4, 7, 9}[level-1]
+	ms, mp := levelSearch(level)
 	return []Pass{
 		{Name: PassMap},
 		{Name: PassQuickPartition, BlockSize: blockSize},

@@ -509,6 +509,13 @@ func Level(level, blockSize int) ([]Pass, error) {
 	return w, nil
 }
 
+// levelSearch returns BQSKit's random starts per instantiation and LEAP
+// minimum prefix for an optimization level (1 to 4), as the unitary and
+// device workflows use them.
+func levelSearch(level int) (multistarts, minPrefix int) {
+	return []int{1, 2, 4, 8}[level-1], []int{3, 4, 7, 9}[level-1]
+}
+
 // UnitaryLevel returns the workflow for unitary input at level 1 to 4:
 // synthesize (QSearch below 3 qubits, LEAP otherwise), single-qubit
 // fusion, then scanning removal from level 2.
@@ -516,8 +523,7 @@ func UnitaryLevel(level int) ([]Pass, error) {
 	if err := checkLevel(level); err != nil {
 		return nil, err
 	}
-	ms := []int{1, 2, 4, 8}[level-1]
-	mp := []int{3, 4, 7, 9}[level-1]
+	ms, mp := levelSearch(level)
 	w := []Pass{
 		{Name: PassSynthesize, Multistarts: ms, MinPrefix: mp},
 		{Name: PassSingleQubitFusion},
