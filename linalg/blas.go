@@ -2,7 +2,38 @@ package linalg
 
 /*
 #include <complex.h>
+#include <stdint.h>
 #include <cblas.h>
+
+// The thread-pool controls of the BLAS libraries linalg knows (OpenBLAS,
+// MKL, BLIS), as weak references: a site build (-tags siteblas) may link a
+// CBLAS that has none of them, and then they are null.
+#pragma weak openblas_set_num_threads
+#pragma weak openblas_get_num_threads
+#pragma weak MKL_Set_Num_Threads
+#pragma weak MKL_Get_Max_Threads
+#pragma weak bli_thread_set_num_threads
+#pragma weak bli_thread_get_num_threads
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+void MKL_Set_Num_Threads(int);
+int MKL_Get_Max_Threads(void);
+void bli_thread_set_num_threads(int64_t);
+int64_t bli_thread_get_num_threads(void);
+
+static int blas_set_threads(int n) {
+	if (openblas_set_num_threads) { openblas_set_num_threads(n); return 1; }
+	if (MKL_Set_Num_Threads) { MKL_Set_Num_Threads(n); return 1; }
+	if (bli_thread_set_num_threads) { bli_thread_set_num_threads(n); return 1; }
+	return 0;
+}
+
+static int blas_get_threads(void) {
+	if (openblas_get_num_threads) return openblas_get_num_threads();
+	if (MKL_Get_Max_Threads) return MKL_Get_Max_Threads();
+	if (bli_thread_get_num_threads) return (int)bli_thread_get_num_threads();
+	return 0;
+}
 
 // zgemm_rm computes C = op(A)·op(B) for row-major operands with alpha = 1,
 // beta = 0 held on the C side, so the Go caller passes no pointers to
@@ -42,20 +73,24 @@ func cbool(b bool) C.int {
 	return 0
 }
 
-// SetBLASThreads sets the size of OpenBLAS's thread pool for this process
-// (it is process-wide native state, like OPENBLAS_NUM_THREADS, which it
-// overrides). Call it once at start-up, before any solver runs: with one
-// rank or worker per core use 1, so that OpenBLAS does not start threads
-// that compete with them. n < 1 panics.
-func SetBLASThreads(n int) {
+// SetBLASThreads sets the size of the BLAS library's thread pool for this
+// process (process-wide native state, like OPENBLAS_NUM_THREADS or
+// MKL_NUM_THREADS, which it overrides): OpenBLAS's, MKL's or BLIS's,
+// whichever is linked. Call it once at start-up, before any solver runs:
+// with one rank or worker per core use 1, so that the library does not
+// start threads that compete with them. It reports false, doing nothing,
+// when the linked BLAS has none of these controls (a site build with
+// another CBLAS). n < 1 panics.
+func SetBLASThreads(n int) bool {
 	if n < 1 {
 		panic("linalg: SetBLASThreads needs n ≥ 1")
 	}
-	C.openblas_set_num_threads(C.int(n))
+	return C.blas_set_threads(C.int(n)) != 0
 }
 
-// BLASThreads returns the size of OpenBLAS's thread pool.
-func BLASThreads() int { return int(C.openblas_get_num_threads()) }
+// BLASThreads returns the size of the BLAS library's thread pool (see
+// SetBLASThreads), or 0 when the linked BLAS has no control linalg knows.
+func BLASThreads() int { return int(C.blas_get_threads()) }
 
 // ptrLess reports whether p is at a lower address than q.
 func ptrLess(p, q *complex128) bool {

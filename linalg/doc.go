@@ -25,7 +25,8 @@
 //     Schur allocate per call and are safe for concurrent use.
 //   - Processes that run one solver per core (every MPI rank, every worker
 //     pool sized to the CPUs) should call SetBLASThreads(1) at start-up (or
-//     run with OPENBLAS_NUM_THREADS=1): OpenBLAS otherwise keeps its own
+//     run with OPENBLAS_NUM_THREADS=1 or MKL_NUM_THREADS=1): the BLAS
+//     library otherwise keeps its own
 //     thread pool, which competes with them (measured: a 32x8 dgels took
 //     8 µs of CPU with one thread and 20–80 µs wall with the pool).
 //   - The package holds no mutable global state; randomness comes only from
@@ -137,8 +138,9 @@
 //     → 344, 16x16 949 → 1136; 64x64 equal at 37 µs). The 3-qubit
 //     instantiation path does not call zgemm (8x8 products use the AVX2
 //     kernel). BenchmarkMul/netlib-zgemm keeps the comparison.
-//   - openblas_set_num_threads/openblas_get_num_threads (SetBLASThreads),
-//     which netlib does not bind.
+//   - the thread-pool controls of OpenBLAS, MKL and BLIS (SetBLASThreads,
+//     BLASThreads), which netlib does not bind; weak references, so that a
+//     site build against a CBLAS without them links (they are then no-ops).
 //   - zuncsd (CosineSine) and zgees (Schur), LAPACKE_zuncsd_work and
 //     LAPACKE_zgees_work in column-major order: netlib's lapacke has no
 //     binding for zgees at all, and its Zuncsd reports a bool instead of

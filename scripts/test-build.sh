@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test-build.sh [nonroot] [openmpi-prefix] [mpich] [flags]: tests of the build
+# test-build.sh [nonroot] [openmpi-prefix] [mpich] [refblas] [flags]: tests of the build
 # logic (run by `make test-build`; default: all of them).
 #
 #   flags           scripts/cgo-flags.sh: OpenMPI --showme and MPICH -show
@@ -16,9 +16,13 @@
 #                   bqskit-mpi built with MPICC=mpicc.mpich, run under
 #                   `mpiexec.mpich -n 4`, a circuit compiled through its gateway
 #                   with bqskit-compile --ip, stopped by SIGINT to rank 0.
+#   refblas         Debian's reference BLAS and LAPACK (libblas-dev,
+#                   liblapack-dev; installed if missing) named by BLAS_CFLAGS
+#                   and BLAS_LDFLAGS: builds without OpenBLAS, compiles and
+#                   verifies a circuit, passes the linalg tests.
 #
-# Needs root for nonroot (useradd), openmpi-prefix (unshare -m) and mpich
-# (apt); a test that cannot run says why and counts as skipped.
+# Needs root for nonroot (useradd), openmpi-prefix (unshare -m), mpich and
+# refblas (apt); a test that cannot run says why and counts as skipped.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -244,14 +248,49 @@ test_mpich() {
   ok "mpich: MPICC=mpicc.mpich build, mpiexec.mpich -n 4, compile via gateway ($(grep -h -o 'tree:.*' "$out/run.log" | head -1)), SIGINT exit 0"
 }
 
+# test_refblas: a site build against a CBLAS/LAPACK that is not OpenBLAS
+# (Debian's reference libblas and liblapack, as a stand-in for MKL, BLIS or a
+# vendor library): BLAS_CFLAGS/BLAS_LDFLAGS by hand, the binary loads no
+# OpenBLAS, compiles and verifies a circuit, and the linalg tests pass with it.
+test_refblas() {
+  local multi=/usr/lib/x86_64-linux-gnu
+  if [[ ! -e "$multi/blas/libblas.so" || ! -e "$multi/lapack/liblapack.so" || ! -e /usr/include/x86_64-linux-gnu/cblas-netlib.h ]]; then
+    if ! is_root || ! command -v apt-get >/dev/null; then skipped refblas "reference BLAS not installed and no root/apt to install libblas-dev liblapack-dev"; return; fi
+    echo "refblas: installing libblas-dev liblapack-dev (the libblas/liblapack alternatives stay on OpenBLAS)"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends libblas-dev liblapack-dev >/dev/null
+  fi
+  local out="$work/refblas" log="$work/refblas.log"
+  mkdir -p "$out/include"
+  # The reference cblas.h under its own name, first on the include path.
+  ln -sf /usr/include/x86_64-linux-gnu/cblas-netlib.h "$out/include/cblas.h"
+  local flags=(BLAS_CFLAGS="-I$out/include" BLAS_LDFLAGS="-L$multi/lapack -L$multi/blas -llapacke -llapack -lblas")
+  # liblapacke's own liblapack.so.3 would be the alternative (OpenBLAS's).
+  local path="$multi/lapack:$multi/blas"
+  if ! (cd "$repo" && eval "$(env "${flags[@]}" scripts/cgo-flags.sh)" && go build -tags "$BQSKIT_GO_TAGS" -o "$out/" ./cmd/bqskit-compile) >"$log" 2>&1; then
+    bad refblas "build with the reference BLAS failed: $(tail -5 "$log")"; return
+  fi
+  local libs
+  libs="$(LD_LIBRARY_PATH="$path" ldd "$out/bqskit-compile")"
+  if grep -qi openblas <<<"$libs"; then bad refblas "the binary loads OpenBLAS: $(grep -i openblas <<<"$libs")"; return; fi
+  if ! grep -q "$multi/blas/libblas.so" <<<"$libs"; then bad refblas "the binary does not load the reference libblas: $libs"; return; fi
+  if ! LD_LIBRARY_PATH="$path" "$out/bqskit-compile" "$circuit" -O 2 --seed 1 --verify -q -o "$out/out.qasm" >>"$log" 2>&1; then
+    bad refblas "compile --verify with the reference BLAS failed: $(tail -5 "$log")"; return
+  fi
+  if ! (cd "$repo" && eval "$(env "${flags[@]}" scripts/cgo-flags.sh)" && LD_LIBRARY_PATH="$path" go test -count=1 -tags "$BQSKIT_GO_TAGS" ./linalg) >>"$log" 2>&1; then
+    bad refblas "linalg tests with the reference BLAS failed: $(tail -5 "$log")"; return
+  fi
+  ok "refblas: site build with reference CBLAS/LAPACK (no OpenBLAS loaded), qft5 -O2 verified, linalg tests pass"
+}
+
 tests=("$@")
-((${#tests[@]})) || tests=(flags nonroot openmpi-prefix mpich)
+((${#tests[@]})) || tests=(flags nonroot openmpi-prefix mpich refblas)
 for t in "${tests[@]}"; do
   case "$t" in
     flags) test_flags ;;
     nonroot) test_nonroot ;;
     openmpi-prefix) test_openmpi_prefix ;;
     mpich) test_mpich ;;
+    refblas) test_refblas ;;
     *) echo "test-build: unknown test $t" >&2; exit 2 ;;
   esac
 done

@@ -22,8 +22,9 @@ import (
 // it on its registry (the same names everywhere).
 //
 // The process's workers each run one solver at a time, so unless
-// OPENBLAS_NUM_THREADS or OMP_NUM_THREADS is set it also makes OpenBLAS
-// single-threaded (linalg.SetBLASThreads(1)): its own thread pool competes
+// OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or MKL_NUM_THREADS is set it also
+// makes the BLAS library (OpenBLAS, MKL or BLIS) single-threaded
+// (linalg.SetBLASThreads(1)): its own thread pool competes
 // with the workers, and on a loaded 2-core machine a 64x64 dpotrf took
 // 400 µs with the pool against 19 µs without (LM's Cholesky step on
 // routed blocks spent 20% of a compile's CPU there).
@@ -31,8 +32,8 @@ func RegisterCompiler(reg *hierarchy.Registry, log *zap.Logger) error {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	if os.Getenv("OPENBLAS_NUM_THREADS") == "" && os.Getenv("OMP_NUM_THREADS") == "" {
-		linalg.SetBLASThreads(1)
+	if os.Getenv("OPENBLAS_NUM_THREADS") == "" && os.Getenv("OMP_NUM_THREADS") == "" && os.Getenv("MKL_NUM_THREADS") == "" {
+		linalg.SetBLASThreads(1) // false (no control) for an unknown site BLAS: nothing to do
 	}
 	for _, name := range compiler.TaskNames() {
 		err := reg.Register(name, func(ctx context.Context, args []byte) ([]byte, error) {
