@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/internal/sumsq"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 )
 
@@ -47,45 +48,9 @@ type faultyRuntime struct {
 	mu   sync.Mutex
 }
 
-func lossRegistry() *hierarchy.Registry {
-	reg := hierarchy.NewRegistry()
-	reg.MustRegister("slowsq", func(ctx context.Context, args []byte) ([]byte, error) {
-		x, err := decode(args)
-		select {
-		case <-time.After(5 * time.Millisecond):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		return enc(x * x), err
-	})
-	// sumsq(n) = sum of i*i for i < n, one slowsq subtask per i.
-	reg.MustRegister("sumsq", func(ctx context.Context, args []byte) ([]byte, error) {
-		n, err := decode(args)
-		if err != nil {
-			return nil, err
-		}
-		task, _ := hierarchy.TaskFromContext(ctx)
-		in := make([][]byte, n)
-		for i := range in {
-			in[i] = enc(int64(i))
-		}
-		res, err := task.WaitAll(ctx, task.Map("slowsq", in))
-		if err != nil {
-			return nil, err
-		}
-		var sum int64
-		for _, r := range res {
-			v, _ := decode(r)
-			sum += v
-		}
-		return enc(sum), nil
-	})
-	return reg
-}
-
 func startFaulty(t *testing.T, tree *hierarchy.Tree, hb transport.Heartbeat, log *zap.Logger) *faultyRuntime {
 	t.Helper()
-	reg := lossRegistry()
+	reg := sumsq.Registry(5 * time.Millisecond)
 	fr := &faultyRuntime{eps: map[transport.PeerID]*faultyEP{}, net: transport.NewMemNetwork(tree.IDs()...),
 		errs: map[transport.PeerID]error{}}
 	for _, id := range tree.IDs() {
@@ -125,8 +90,6 @@ func (fr *faultyRuntime) stop(t *testing.T) map[transport.PeerID]error {
 	return fr.errs
 }
 
-func sumsq(n int64) int64 { return (n - 1) * n * (2*n - 1) / 6 }
-
 // A worker that stalls mid-compile (its messages stop, heartbeats
 // included) is dropped after the deadline; its tasks run on the others,
 // the result is right, and the stalled worker, told to shut down, stops.
@@ -140,19 +103,19 @@ func TestStalledWorkerRoutedAround(t *testing.T) {
 	fr := startFaulty(t, tree, transport.Heartbeat{Interval: 20 * time.Millisecond, Deadline: 300 * time.Millisecond}, zap.New(core))
 	ses := fr.srv.OpenSession()
 	const n = 60
-	id, err := fr.srv.Submit(ses, "sumsq", enc(n), zapcore.InfoLevel)
+	id, err := fr.srv.Submit(ses, sumsq.Sum, sumsq.Enc(n), zapcore.InfoLevel)
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(30 * time.Millisecond)
 	fr.eps[3].stalled.Store(true)
 	res, err := fr.srv.Result(waitCtx(t), id)
-	if err != nil || dec(t, res) != sumsq(n) {
+	if err != nil || dec(t, res) != sumsq.Want(n) {
 		t.Fatalf("sumsq(%d) with a stalled worker: %v, %v", n, res, err)
 	}
 	// New work after the loss runs too.
-	res, err = fr.srv.Run(waitCtx(t), ses, "sumsq", enc(10), zapcore.InfoLevel)
-	if err != nil || dec(t, res) != sumsq(10) {
+	res, err = fr.srv.Run(waitCtx(t), ses, sumsq.Sum, sumsq.Enc(10), zapcore.InfoLevel)
+	if err != nil || dec(t, res) != sumsq.Want(10) {
 		t.Fatalf("sumsq(10) after the loss: %v, %v", res, err)
 	}
 	for id, err := range fr.stop(t) {
@@ -183,7 +146,7 @@ func TestReportedLosses(t *testing.T) {
 	fr := startFaulty(t, tree, transport.Heartbeat{}, nil)
 	ses := fr.srv.OpenSession()
 	const n = 40
-	id, err := fr.srv.Submit(ses, "sumsq", enc(n), zapcore.InfoLevel)
+	id, err := fr.srv.Submit(ses, sumsq.Sum, sumsq.Enc(n), zapcore.InfoLevel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,14 +171,14 @@ func TestReportedLosses(t *testing.T) {
 	}
 	fr.eps[1].lost <- 2
 	res, err := fr.srv.Result(waitCtx(t), id)
-	if err != nil || dec(t, res) != sumsq(n) {
+	if err != nil || dec(t, res) != sumsq.Want(n) {
 		t.Fatalf("sumsq(%d) with a killed worker: %v, %v", n, res, err)
 	}
 	// The last worker goes too: new work fails at once, with the reason.
 	fr.eps[3].stalled.Store(true)
 	fr.eps[1].lost <- 3
 	fr.eps[3].lost <- 1
-	_, err = fr.srv.Run(waitCtx(t), ses, "sumsq", enc(5), zapcore.InfoLevel)
+	_, err = fr.srv.Run(waitCtx(t), ses, sumsq.Sum, sumsq.Enc(5), zapcore.InfoLevel)
 	if !errors.Is(err, hierarchy.ErrTaskFailed) || !strings.Contains(err.Error(), hierarchy.ErrNoWorkers.Error()) {
 		t.Fatalf("run with no worker left: %v, want a failure naming %q", err, hierarchy.ErrNoWorkers)
 	}

@@ -2,7 +2,6 @@ package mpiruntime
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,43 +15,9 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/internal/sumsq"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 )
-
-func stallRegistry() *hierarchy.Registry {
-	enc := func(v int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(v)) }
-	dec := func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) }
-	reg := hierarchy.NewRegistry()
-	reg.MustRegister("slowsq", func(ctx context.Context, args []byte) ([]byte, error) {
-		x := dec(args)
-		select {
-		case <-time.After(5 * time.Millisecond):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		return enc(x * x), nil
-	})
-	reg.MustRegister("sumsq", func(ctx context.Context, args []byte) ([]byte, error) {
-		task, err := hierarchy.TaskFromContext(ctx)
-		if err != nil {
-			return nil, err
-		}
-		in := make([][]byte, dec(args))
-		for i := range in {
-			in[i] = enc(int64(i))
-		}
-		res, err := task.WaitAll(ctx, task.Map("slowsq", in))
-		if err != nil {
-			return nil, err
-		}
-		var sum int64
-		for _, r := range res {
-			sum += dec(r)
-		}
-		return enc(sum), nil
-	})
-	return reg
-}
 
 // scenarioStall: rank 0 serves, the others are workers; rank 2 stops
 // itself (SIGSTOP) shortly after a compile starts. The compile must finish
@@ -73,7 +38,7 @@ func scenarioStall() error {
 	if err != nil {
 		return err
 	}
-	reg := stallRegistry()
+	reg := sumsq.Registry(5 * time.Millisecond)
 	me := transport.PeerID(r.Rank())
 	if me != hierarchy.ServerID {
 		if me == 2 {
@@ -110,21 +75,21 @@ func scenarioStall() error {
 	defer cancel()
 	ses := srv.OpenSession()
 	const n = 300
-	want := int64((n - 1) * n * (2*n - 1) / 6)
+	want := sumsq.Want(n)
 	start := time.Now()
 	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o600); err != nil {
 		return err
 	}
-	res, err := srv.Run(ctx, ses, "sumsq", binary.LittleEndian.AppendUint64(nil, n), zapcore.InfoLevel)
+	res, err := srv.Run(ctx, ses, sumsq.Sum, sumsq.Enc(n), zapcore.InfoLevel)
 	if err != nil {
 		return fmt.Errorf("compile with a stalled worker: %w", err)
 	}
-	if got := int64(binary.LittleEndian.Uint64(res)); got != want {
+	if got := sumsq.Value(res); got != want {
 		return fmt.Errorf("sumsq(%d) = %d, want %d", n, got, want)
 	}
 	elapsed := time.Since(start)
-	res, err = srv.Run(ctx, ses, "sumsq", binary.LittleEndian.AppendUint64(nil, 10), zapcore.InfoLevel)
-	if err != nil || int64(binary.LittleEndian.Uint64(res)) != 285 {
+	res, err = srv.Run(ctx, ses, sumsq.Sum, sumsq.Enc(10), zapcore.InfoLevel)
+	if err != nil || sumsq.Value(res) != sumsq.Want(10) {
 		return fmt.Errorf("compile after the stall: %v", err)
 	}
 	pid, err := os.ReadFile(filepath.Join(dir, "pid2"))
@@ -176,7 +141,7 @@ func scenarioIdle() error {
 	if err != nil {
 		return err
 	}
-	reg := stallRegistry()
+	reg := sumsq.Registry(5 * time.Millisecond)
 	me := transport.PeerID(r.Rank())
 	cpu := func() time.Duration {
 		var ru syscall.Rusage

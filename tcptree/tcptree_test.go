@@ -2,7 +2,6 @@ package tcptree_test
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,45 +12,13 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/internal/sumsq"
 	"github.com/bqskit-mpi/bqskit-mpi/tcptree"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 	"github.com/bqskit-mpi/bqskit-mpi/transport/tcp"
 )
 
 var opts = tcp.Options{Token: []byte("tree test token")}
-
-func enc(v int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(v)) }
-func dec(b []byte) int64 {
-	if len(b) != 8 {
-		return -1
-	}
-	return int64(binary.LittleEndian.Uint64(b))
-}
-
-func registry() *hierarchy.Registry {
-	reg := hierarchy.NewRegistry()
-	reg.MustRegister("sq", func(ctx context.Context, args []byte) ([]byte, error) { x := dec(args); return enc(x * x), nil })
-	reg.MustRegister("sumsq", func(ctx context.Context, args []byte) ([]byte, error) {
-		task, err := hierarchy.TaskFromContext(ctx)
-		if err != nil {
-			return nil, err
-		}
-		in := make([][]byte, dec(args))
-		for i := range in {
-			in[i] = enc(int64(i))
-		}
-		res, err := task.WaitAll(ctx, task.Map("sq", in))
-		if err != nil {
-			return nil, err
-		}
-		var s int64
-		for _, r := range res {
-			s += dec(r)
-		}
-		return enc(s), nil
-	})
-	return reg
-}
 
 type node struct {
 	wg   *sync.WaitGroup
@@ -143,7 +110,7 @@ func TestAssembleAndCompile(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	n := node{wg: &sync.WaitGroup{}, errs: make(chan error, 16), reg: registry()}
+	n := node{wg: &sync.WaitGroup{}, errs: make(chan error, 16), reg: sumsq.Registry(0)}
 	aUp, aW, bUp, cUp, cW := listen(t), listen(t), listen(t), listen(t), listen(t)
 	defer aW.Close()
 	defer cW.Close()
@@ -189,9 +156,9 @@ func TestAssembleAndCompile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := srv.Run(ctx, srv.OpenSession(), "sumsq", enc(100), zapcore.InfoLevel)
-	if err != nil || dec(res) != 328350 {
-		t.Fatalf("sumsq(100): %d, %v", dec(res), err)
+	res, err := srv.Run(ctx, srv.OpenSession(), sumsq.Sum, sumsq.Enc(100), zapcore.InfoLevel)
+	if err != nil || sumsq.Value(res) != sumsq.Want(100) {
+		t.Fatalf("sumsq(100): %d, %v", sumsq.Value(res), err)
 	}
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)

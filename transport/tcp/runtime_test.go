@@ -2,7 +2,6 @@ package tcp_test
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"sync"
 	"testing"
@@ -12,52 +11,10 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/internal/sumsq"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 	"github.com/bqskit-mpi/bqskit-mpi/transport/tcp"
 )
-
-func enc(v int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(v)) }
-func dec(b []byte) int64 {
-	if len(b) != 8 {
-		return -1
-	}
-	return int64(binary.LittleEndian.Uint64(b))
-}
-
-func registry() *hierarchy.Registry {
-	reg := hierarchy.NewRegistry()
-	reg.MustRegister("slowsq", func(ctx context.Context, args []byte) ([]byte, error) {
-		x := dec(args)
-		select {
-		case <-time.After(5 * time.Millisecond):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		return enc(x * x), nil
-	})
-	reg.MustRegister("sumsq", func(ctx context.Context, args []byte) ([]byte, error) {
-		task, err := hierarchy.TaskFromContext(ctx)
-		if err != nil {
-			return nil, err
-		}
-		in := make([][]byte, dec(args))
-		for i := range in {
-			in[i] = enc(int64(i))
-		}
-		res, err := task.WaitAll(ctx, task.Map("slowsq", in))
-		if err != nil {
-			return nil, err
-		}
-		var sum int64
-		for _, r := range res {
-			sum += dec(r)
-		}
-		return enc(sum), nil
-	})
-	return reg
-}
-
-func sumsq(n int64) int64 { return (n - 1) * n * (2*n - 1) / 6 }
 
 // tcpRuntime runs every node of a tree in this process, each with its own
 // TCP transport, linked parent to child over loopback.
@@ -110,7 +67,7 @@ func startTCP(t *testing.T, tree *hierarchy.Tree, hb transport.Heartbeat) *tcpRu
 		}
 		_ = ln.Close()
 	}
-	reg := registry()
+	reg := sumsq.Registry(5 * time.Millisecond)
 	for _, id := range tree.IDs() {
 		if id == hierarchy.ServerID {
 			continue
@@ -158,9 +115,9 @@ func TestRuntimeOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt := startTCP(t, tree, transport.Heartbeat{})
-	res, err := rt.srv.Run(ctxT(t, 60*time.Second), rt.srv.OpenSession(), "sumsq", enc(50), zapcore.InfoLevel)
-	if err != nil || dec(res) != sumsq(50) {
-		t.Fatalf("sumsq(50): %v, %v", dec(res), err)
+	res, err := rt.srv.Run(ctxT(t, 60*time.Second), rt.srv.OpenSession(), sumsq.Sum, sumsq.Enc(50), zapcore.InfoLevel)
+	if err != nil || sumsq.Value(res) != sumsq.Want(50) {
+		t.Fatalf("sumsq(50): %v, %v", sumsq.Value(res), err)
 	}
 	for id, err := range rt.stop(t) {
 		if err != nil {
@@ -181,7 +138,7 @@ func TestRuntimeOverTCPSurvivesLosses(t *testing.T) {
 	rt := startTCP(t, tree, transport.Heartbeat{Interval: 50 * time.Millisecond, Deadline: time.Second})
 	ses := rt.srv.OpenSession()
 	const n = 120
-	id, err := rt.srv.Submit(ses, "sumsq", enc(n), zapcore.InfoLevel)
+	id, err := rt.srv.Submit(ses, sumsq.Sum, sumsq.Enc(n), zapcore.InfoLevel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,12 +147,12 @@ func TestRuntimeOverTCPSurvivesLosses(t *testing.T) {
 	time.Sleep(40 * time.Millisecond)
 	_ = rt.trs[2].Close() // manager 2 "killed"
 	res, err := rt.srv.Result(ctxT(t, 60*time.Second), id)
-	if err != nil || dec(res) != sumsq(n) {
-		t.Fatalf("sumsq(%d) with losses: %v, %v", n, dec(res), err)
+	if err != nil || sumsq.Value(res) != sumsq.Want(n) {
+		t.Fatalf("sumsq(%d) with losses: %v, %v", n, sumsq.Value(res), err)
 	}
-	res, err = rt.srv.Run(ctxT(t, 60*time.Second), ses, "sumsq", enc(20), zapcore.InfoLevel)
-	if err != nil || dec(res) != sumsq(20) {
-		t.Fatalf("sumsq(20) after losses: %v, %v", dec(res), err)
+	res, err = rt.srv.Run(ctxT(t, 60*time.Second), ses, sumsq.Sum, sumsq.Enc(20), zapcore.InfoLevel)
+	if err != nil || sumsq.Value(res) != sumsq.Want(20) {
+		t.Fatalf("sumsq(20) after losses: %v, %v", sumsq.Value(res), err)
 	}
 	errs := rt.stop(t)
 	for _, w := range []transport.PeerID{5, 6} {
