@@ -41,10 +41,12 @@ func TestLevelsNested(t *testing.T) {
 	}
 }
 
-// TestLevelsWithModelNested: for a model, level N is level N−1's
-// workflow for the model followed by one keep_if_fewer from the input
-// (so the mapped result is never worse than the lower level's), and
-// every level validates.
+// TestLevelsWithModelNested: for a model, level N combines level N−1's
+// workflow for the model and level N's logical workflow with its mapping
+// passes through one keep_if_fewer from the input (so the mapped result
+// is never worse than the lower level's): at level 2 the lower level
+// first, from level 3 on level N's own passes first (they then start from
+// the logical level's seeds). Every level validates.
 func TestLevelsWithModelNested(t *testing.T) {
 	prev, err := LevelWithModel(MinLevel, 0)
 	if err != nil {
@@ -61,11 +63,23 @@ func TestLevelsWithModelNested(t *testing.T) {
 		if level == MinLevel {
 			continue
 		}
-		if len(w) != len(prev)+1 || !reflect.DeepEqual(w[:len(prev)], prev) {
-			t.Fatalf("level %d does not start with level %d's workflow for the model", level, level-1)
+		own, err := Level(level, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if k := w[len(prev)]; k.Name != PassKeepIfFewer || !k.FromInput || k.Workflow[len(k.Workflow)-1].Name != PassRetargetNative {
-			t.Fatalf("level %d: last pass %+v, want keep_if_fewer from the input ending in retarget_native", level, k)
+		own = append(own, mappingPasses(level, 0)...)
+		first, inner := prev, own
+		if level >= 3 {
+			first, inner = own, prev
+		}
+		if len(w) != len(first)+1 || !reflect.DeepEqual(w[:len(first)], first) {
+			t.Fatalf("level %d does not start with the expected workflow (lower first: %v)", level, level < 3)
+		}
+		if k := w[len(first)]; k.Name != PassKeepIfFewer || !k.FromInput || !reflect.DeepEqual(k.Workflow, inner) {
+			t.Fatalf("level %d: last pass is not keep_if_fewer from the input around the expected workflow", level)
+		}
+		if own[len(own)-1].Name != PassRetargetNative {
+			t.Fatalf("level %d: its own passes end in %s, want retarget_native", level, own[len(own)-1].Name)
 		}
 		prev = w
 	}
