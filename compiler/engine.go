@@ -213,6 +213,13 @@ func (e *engine) loop(ctx context.Context, p Pass, c *circuit.Circuit) (*circuit
 func (e *engine) keepIfFewer(ctx context.Context, p Pass, c *circuit.Circuit) (*circuit.Circuit, error) {
 	saved := *e.data
 	from := c
+	if p.Fresh {
+		// The workflow's stages are numbered from the start, as in a
+		// compilation of its own; later stages continue after both.
+		outer := e.stage
+		e.stage = 0
+		defer func() { e.stage += outer }()
+	}
 	if p.FromInput {
 		from = e.input
 		// The alternative's error adds to none of the current circuit's.

@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,12 +42,11 @@ func TestLevelsNested(t *testing.T) {
 	}
 }
 
-// TestLevelsWithModelNested: for a model, level N combines level N−1's
-// workflow for the model and level N's logical workflow with its mapping
-// passes through one keep_if_fewer from the input (so the mapped result
-// is never worse than the lower level's): at level 2 the lower level
-// first, from level 3 on level N's own passes first (they then start from
-// the logical level's seeds). Every level validates.
+// TestLevelsWithModelNested: for a model, level N is level N−1's
+// workflow for the model followed by one keep_if_fewer from the input
+// (so the mapped result is never worse than the lower level's) around
+// level N's logical workflow and mapping passes, fresh (the logical
+// level's seeds) from level 3 on; every level validates.
 func TestLevelsWithModelNested(t *testing.T) {
 	prev, err := LevelWithModel(MinLevel, 0)
 	if err != nil {
@@ -63,23 +63,17 @@ func TestLevelsWithModelNested(t *testing.T) {
 		if level == MinLevel {
 			continue
 		}
+		if len(w) != len(prev)+1 || !reflect.DeepEqual(w[:len(prev)], prev) {
+			t.Fatalf("level %d does not start with level %d's workflow for the model", level, level-1)
+		}
 		own, err := Level(level, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		own = append(own, mappingPasses(level, 0)...)
-		first, inner := prev, own
-		if level >= 3 {
-			first, inner = own, prev
-		}
-		if len(w) != len(first)+1 || !reflect.DeepEqual(w[:len(first)], first) {
-			t.Fatalf("level %d does not start with the expected workflow (lower first: %v)", level, level < 3)
-		}
-		if k := w[len(first)]; k.Name != PassKeepIfFewer || !k.FromInput || !reflect.DeepEqual(k.Workflow, inner) {
-			t.Fatalf("level %d: last pass is not keep_if_fewer from the input around the expected workflow", level)
-		}
-		if own[len(own)-1].Name != PassRetargetNative {
-			t.Fatalf("level %d: its own passes end in %s, want retarget_native", level, own[len(own)-1].Name)
+		if k := w[len(prev)]; k.Name != PassKeepIfFewer || !k.FromInput || k.Fresh != (level >= 3) ||
+			!reflect.DeepEqual(k.Workflow, own) || own[len(own)-1].Name != PassRetargetNative {
+			t.Fatalf("level %d: last pass %+v, want keep_if_fewer from the input (fresh from level 3) around the level's passes and mapping", level, k)
 		}
 		prev = w
 	}
@@ -104,6 +98,7 @@ func TestKeepIfFewerWorkflowErrors(t *testing.T) {
 		{"in block", `[{"pass":"quick_partition"},{"pass":"for_each_block","workflow":[{"pass":"keep_if_fewer","workflow":[{"pass":"fill_u3"}]}]}]`, "cannot run inside for_each_block"},
 		{"keep type", `[{"pass":"retarget","keep_multi_qubit":"yes"}]`, "workflow[0].keep_multi_qubit: want true or false"},
 		{"unsupported at top", `[{"pass":"synthesize_unsupported"}]`, "runs only inside for_each_block"},
+		{"fresh without from_input", `[{"pass":"keep_if_fewer","fresh":true,"workflow":[{"pass":"fill_u3"}]}]`, "fresh needs from_input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseWorkflow([]byte(tc.json))
@@ -170,6 +165,19 @@ func TestKeepIfFewer(t *testing.T) {
 	}
 	if v, err := Verify(in, better, 1); err != nil || v.Cost > 1e-7 {
 		t.Fatalf("alternative from the input: cost %v, %v", v.Cost, err)
+	}
+	// fresh: the alternative is exactly what its workflow alone gives
+	// with the same seed, wherever it runs; without fresh its block seeds
+	// follow the stages before it.
+	body := `{"pass":"retarget"},` + scan
+	alone, _ := compileSmall(t, Request{QASM: redundantQASM, Seed: 2, Workflow: []byte(`[` + body + `]`)}, 2)
+	before := `{"pass":"retarget"},{"pass":"quick_partition"},{"pass":"for_each_block","workflow":[{"pass":"fill_u3"}]},{"pass":"unfold"},`
+	for _, fresh := range []bool{true, false} {
+		got, _ := compileSmall(t, Request{QASM: redundantQASM, Seed: 2, Workflow: []byte(fmt.Sprintf(
+			`[%s{"pass":"keep_if_fewer","from_input":true,"fresh":%v,"workflow":[%s]}]`, before, fresh, body))}, 2)
+		if (got.QASM == alone.QASM) != fresh {
+			t.Errorf("fresh=%v: same result as the workflow alone: %v", fresh, got.QASM == alone.QASM)
+		}
 	}
 }
 

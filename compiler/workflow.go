@@ -33,7 +33,9 @@ const (
 	// otherwise the circuit (and the pass data's error bound) stay as they
 	// were, so passes that gain nothing add no error. With from_input the
 	// workflow starts from the compilation's input instead (an
-	// alternative compared with the current circuit).
+	// alternative compared with the current circuit); with fresh too, it
+	// also runs with the block seeds a compilation of the input by that
+	// workflow alone would use (its stages numbered from the start).
 	PassKeepIfFewer = "keep_if_fewer"
 )
 
@@ -89,6 +91,10 @@ type Pass struct {
 	// keep_if_fewer: run the workflow on the compilation's input circuit
 	// (as the request gave it) instead of the current circuit.
 	FromInput bool `json:"from_input,omitempty"`
+	// keep_if_fewer with from_input: derive the workflow's block and
+	// routing seeds as a compilation of the input by that workflow alone
+	// would (the same seed gives the same alternative wherever it runs).
+	Fresh bool `json:"fresh,omitempty"`
 	// for_each_block, while_*: the inner workflow.
 	Workflow []Pass `json:"workflow,omitempty"`
 	// while_*: iteration cap (default 10).
@@ -137,7 +143,7 @@ var passTable = map[string]passInfo{
 	PassWhileChanging:      {params: map[string]paramKind{"workflow": kindWorkflow, "max_iterations": kindInt}, scope: scopeTop | scopeBlock},
 	PassSynthesizeUnsupported: {params: map[string]paramKind{
 		"multistarts": kindInt, "success_threshold": kindFloat, "min_prefix": kindInt}, scope: scopeBlock},
-	PassKeepIfFewer: {params: map[string]paramKind{"workflow": kindWorkflow, "from_input": kindBool}, scope: scopeTop},
+	PassKeepIfFewer: {params: map[string]paramKind{"workflow": kindWorkflow, "from_input": kindBool, "fresh": kindBool}, scope: scopeTop},
 }
 
 // PassNames lists the known pass names, sorted.
@@ -266,6 +272,8 @@ func decodePass(path string, raw json.RawMessage) (Pass, error) {
 				p.KeepMultiQubit = b
 			case "from_input":
 				p.FromInput = b
+			case "fresh":
+				p.Fresh = b
 			case "precise":
 				p.Precise = b
 			default:
@@ -361,6 +369,9 @@ func validate(path string, passes []Pass, where scope, partitioned bool) (bool, 
 		case PassWhileTwoQubitDrops, PassWhileChanging, PassKeepIfFewer:
 			if len(p.Workflow) == 0 {
 				return false, fmt.Errorf("%w: %s.workflow: %s needs a non-empty workflow", ErrWorkflow, pp, p.Name)
+			}
+			if p.Fresh && !p.FromInput {
+				return false, fmt.Errorf("%w: %s.fresh: keep_if_fewer's fresh needs from_input", ErrWorkflow, pp)
 			}
 			end, err := validate(pp+".workflow", p.Workflow, where, false)
 			if err != nil {
