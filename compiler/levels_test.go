@@ -45,8 +45,7 @@ func TestLevelsNested(t *testing.T) {
 // TestLevelsWithModelNested: for a model, level N is level N−1's
 // workflow for the model followed by one keep_if_fewer from the input
 // (so the mapped result is never worse than the lower level's) around
-// level N's logical workflow and mapping passes, fresh (the logical
-// level's seeds) from level 3 on; every level validates.
+// level N's logical workflow and mapping passes; every level validates.
 func TestLevelsWithModelNested(t *testing.T) {
 	prev, err := LevelWithModel(MinLevel, 0)
 	if err != nil {
@@ -71,9 +70,9 @@ func TestLevelsWithModelNested(t *testing.T) {
 			t.Fatal(err)
 		}
 		own = append(own, mappingPasses(level, 0)...)
-		if k := w[len(prev)]; k.Name != PassKeepIfFewer || !k.FromInput || k.Fresh != (level >= 3) ||
+		if k := w[len(prev)]; k.Name != PassKeepIfFewer || !k.FromInput || k.Fresh ||
 			!reflect.DeepEqual(k.Workflow, own) || own[len(own)-1].Name != PassRetargetNative {
-			t.Fatalf("level %d: last pass %+v, want keep_if_fewer from the input (fresh from level 3) around the level's passes and mapping", level, k)
+			t.Fatalf("level %d: last pass %+v, want keep_if_fewer from the input around the level's passes and mapping", level, k)
 		}
 		prev = w
 	}

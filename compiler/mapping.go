@@ -83,16 +83,6 @@ func (s *ModelSpec) Build(width int) (*machine.Model, error) {
 // 3, 175 logical gates routed to 202, level 2's 198 to 189), so the mapped
 // results are compared, and a higher level is never worse for the model
 // either. The cost is that of the levels below plus one more mapping.
-//
-// From level 3 on the keep_if_fewer is fresh: level N's passes run with
-// the block seeds of the logical compile at level N (block seeds follow
-// the order of the passes). Level 3's iterated resynthesis takes a
-// different path with every seed: heisenberg16 at level 3 reaches 146
-// two-qubit gates with the logical level 3's seeds, 187 with those after
-// two levels for the model (both after its 10 rounds); with them a level-3
-// compile for a model starts from exactly the circuit -O3 gives without
-// one (146, routed on grid:4x4 without a swap). Levels 1 and 2 (removal
-// inside fixed blocks) vary little with the seed and are not fresh.
 func LevelWithModel(level, blockSize int) ([]Pass, error) {
 	w, err := Level(level, blockSize)
 	if err != nil {
@@ -106,7 +96,7 @@ func LevelWithModel(level, blockSize int) ([]Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(lower, Pass{Name: PassKeepIfFewer, FromInput: true, Fresh: level >= 3, Workflow: w}), nil
+	return append(lower, Pass{Name: PassKeepIfFewer, FromInput: true, Workflow: w}), nil
 }
 
 // mappingPasses are the passes LevelWithModel appends to a level's
