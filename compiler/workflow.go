@@ -93,7 +93,9 @@ type Pass struct {
 	FromInput bool `json:"from_input,omitempty"`
 	// keep_if_fewer with from_input: derive the workflow's block and
 	// routing seeds as a compilation of the input by that workflow alone
-	// would (the same seed gives the same alternative wherever it runs).
+	// would, so that the same seed gives the same alternative wherever it
+	// runs (except that a block an earlier stage already processed with
+	// the same inner workflow keeps that result, as everywhere: the memo).
 	Fresh bool `json:"fresh,omitempty"`
 	// for_each_block, while_*: the inner workflow.
 	Workflow []Pass `json:"workflow,omitempty"`
