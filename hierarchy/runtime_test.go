@@ -2,7 +2,6 @@ package hierarchy_test
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -14,24 +13,23 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/bqskit-mpi/bqskit-mpi/hierarchy"
+	"github.com/bqskit-mpi/bqskit-mpi/internal/sumsq"
 	"github.com/bqskit-mpi/bqskit-mpi/transport"
 )
 
-func enc(v int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(v)) }
+// The tasks' int64 arguments and results use internal/sumsq's encoding.
+var (
+	enc    = sumsq.Enc
+	decode = sumsq.Dec
+)
 
 func dec(t testing.TB, b []byte) int64 {
 	t.Helper()
-	if len(b) != 8 {
-		t.Fatalf("result has %d bytes, want 8", len(b))
+	v, err := decode(b)
+	if err != nil {
+		t.Fatalf("result: %v", err)
 	}
-	return int64(binary.LittleEndian.Uint64(b))
-}
-
-func decode(b []byte) (int64, error) {
-	if len(b) != 8 {
-		return 0, fmt.Errorf("argument has %d bytes, want 8", len(b))
-	}
-	return int64(binary.LittleEndian.Uint64(b)), nil
+	return v
 }
 
 // testTasks is the shared state of the test tasks of one runtime.
