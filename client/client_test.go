@@ -49,7 +49,8 @@ func TestCompileStatusResultTwice(t *testing.T) {
 		t.Errorf("welcome: limits %+v server %q", c.Limits(), c.Server())
 	}
 	ctx := context.Background()
-	blocker, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: bell + "// sleep 200ms\n"})
+	// The blocker holds the only slot until it is cancelled below.
+	blocker, err := c.Submit(ctx, &protocol.SubmitRequest{QASM: bell + "// sleep 10m\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +61,9 @@ func TestCompileStatusResultTwice(t *testing.T) {
 	}
 	if st, err := c.Status(ctx, task); err != nil || st != protocol.StatusQueued {
 		t.Errorf("status behind a blocker: %q %v, want queued", st, err)
+	}
+	if _, err := c.Cancel(ctx, blocker); err != nil {
+		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
 		res, err := c.Result(ctx, task)
@@ -75,8 +79,8 @@ func TestCompileStatusResultTwice(t *testing.T) {
 		t.Errorf("events: %d logs %d progress: %+v %+v", len(logs), len(progress), logs, progress)
 	}
 	mu.Unlock()
-	if _, err := c.Result(ctx, blocker); err != nil {
-		t.Fatal(err)
+	if _, err := c.Result(ctx, blocker); !errors.Is(err, protocol.ErrCancelled) {
+		t.Fatalf("cancelled blocker's result: %v, want ErrCancelled", err)
 	}
 	res, err := c.Compile(ctx, &protocol.SubmitRequest{QASM: bell})
 	if err != nil || res.QASM != bell || res.Data != nil {
